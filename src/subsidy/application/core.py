@@ -1,0 +1,202 @@
+"""The engine's foundation: loading, saving, idempotency, concurrency and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeVar, cast
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from subsidy.application.idempotency import IdempotencyRecord
+from subsidy.application.views import ImportSummary
+from subsidy.domain.action_plan import ActionPlan
+from subsidy.domain.actor import SYSTEM, Actor
+from subsidy.domain.agreement import PartnershipAgreement
+from subsidy.domain.approval import Approval
+from subsidy.domain.errors import ConcurrencyConflict, NotFound
+from subsidy.domain.grant_application import GrantApplication
+from subsidy.domain.organisation import Organisation
+from subsidy.domain.review import Reviewer
+from subsidy.domain.scheme import (
+    DEFAULT_SCHEME_CODE,
+    DEFAULT_SCHEME_NAME,
+    Scheme,
+    SchemeParameters,
+)
+from subsidy.persistence.transcodings import DataclassAsDict, register_domain_transcodings
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+PAGE_SIZE = 500
+
+A = TypeVar("A", bound=Aggregate)
+Outcome = TypeVar("Outcome")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current instant in UTC."""
+    return datetime.now(UTC)
+
+
+class EngineCore(Application[UUID]):
+    """Infrastructure shared by every use case.
+
+    Commands run through :meth:`_execute`, which honours idempotency keys and turns a lost
+    race on an aggregate's version into :class:`ConcurrencyConflict`.
+    """
+
+    name = "Subsidy"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        aggregate_type: 50
+        for aggregate_type in (
+            Scheme,
+            Organisation,
+            PartnershipAgreement,
+            ActionPlan,
+            GrantApplication,
+            Approval,
+            Reviewer,
+        )
+    }
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        clock: Clock = utc_now,
+        snapshot_interval: int | None = None,
+    ) -> None:
+        super().__init__(env)
+        self._clock = clock
+        if snapshot_interval is not None:
+            self.snapshotting_intervals = dict.fromkeys(
+                type(self).snapshotting_intervals, snapshot_interval
+            )
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Teach the store the domain's value types and the service's results."""
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+        transcoder.register(DataclassAsDict(ImportSummary))
+
+    # Time ------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The current instant (UTC), from the engine's clock."""
+        return self._clock()
+
+    def today(self) -> date:
+        """Today's date in Japan, where the scheme's deadlines fall."""
+        return self._clock().astimezone(JAPAN).date()
+
+    # Loading ---------------------------------------------------------------------------
+
+    def _load(self, aggregate_type: type[A], aggregate_id: UUID, *, expected_version: int | None = None) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            aggregate = None
+        if not isinstance(aggregate, aggregate_type):
+            msg = f"no {aggregate_type.__name__} with id {aggregate_id}"
+            raise NotFound(msg, field="id")
+        if expected_version is not None and aggregate.version != expected_version:
+            msg = (
+                f"{aggregate_type.__name__} {aggregate_id} is at version {aggregate.version}, "
+                f"not {expected_version}: it changed since you read it; reload and try again"
+            )
+            raise ConcurrencyConflict(msg, field="expected_version", rule="optimistic_concurrency")
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
+    def _scan(self, topics: Sequence[str]) -> Iterator[Any]:
+        """Decode, in log order, every stored event with one of ``topics``."""
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start, PAGE_SIZE, topics=topics)
+            for notification in page:
+                yield self.mapper.to_domain_event(notification)
+            if len(page) < PAGE_SIZE:
+                return
+            start = page[-1].id + 1
+
+    # Commands --------------------------------------------------------------------------
+
+    def _execute(
+        self,
+        command: str,
+        actor: Actor,
+        idempotency_key: str | None,
+        action: Callable[[], tuple[Sequence[Aggregate], Outcome]],
+    ) -> Outcome:
+        """Run ``action`` and save what it changed, atomically with any idempotency record.
+
+        Args:
+            command: The use case's name, checked when a key is presented again.
+            actor: Who is acting; keys are scoped to this user.
+            idempotency_key: A key the caller may repeat; the first outcome is returned again.
+            action: Loads aggregates, calls their methods, and returns them with the outcome.
+        """
+        record_id = None
+        if idempotency_key is not None:
+            record_id = IdempotencyRecord.id_for(actor.user_id, idempotency_key)
+            previous = self._previous_outcome(record_id, command)
+            if previous is not None:
+                return cast(Outcome, previous[0])
+        aggregates, outcome = action()
+        pending: list[Aggregate] = list(aggregates)
+        if record_id is not None and idempotency_key is not None:
+            pending.append(
+                IdempotencyRecord(
+                    id=record_id,
+                    user_id=actor.user_id,
+                    key=idempotency_key,
+                    command=command,
+                    outcome=outcome,
+                )
+            )
+        try:
+            self.save(*pending)
+        except IntegrityError as error:
+            if record_id is not None:
+                previous = self._previous_outcome(record_id, command)
+                if previous is not None:
+                    return cast(Outcome, previous[0])
+            msg = f"{command} lost a race with a concurrent change; reload and try again"
+            raise ConcurrencyConflict(msg, rule="optimistic_concurrency") from error
+        return outcome
+
+    def _previous_outcome(self, record_id: UUID, command: str) -> tuple[Any] | None:
+        try:
+            record = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotencyRecord)
+        return (record.replay(command),)
+
+    # The scheme ------------------------------------------------------------------------
+
+    def ensure_default_scheme(self) -> UUID:
+        """Create the default scheme 地方創生人材育成伴走型支援事業 if it does not exist yet."""
+        scheme_id = Scheme.id_for(DEFAULT_SCHEME_CODE)
+        if not self._exists(scheme_id):
+            scheme = Scheme.register(
+                code=DEFAULT_SCHEME_CODE,
+                name=DEFAULT_SCHEME_NAME,
+                parameters=SchemeParameters(),
+                actor=SYSTEM,
+            )
+            try:
+                self.save(scheme)
+            except IntegrityError:
+                pass  # Another process created it first: the same scheme.
+        return scheme_id
+
+    def _default_scheme(self) -> Scheme:
+        return self._load(Scheme, Scheme.id_for(DEFAULT_SCHEME_CODE))

@@ -1,0 +1,256 @@
+"""Use cases for the scheme, organisations, partnership agreements and reviewers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from subsidy.application.core import EngineCore
+from subsidy.application.views import AgreementView, ImportSummary, SchemeView
+from subsidy.domain.actor import Actor, Role
+from subsidy.domain.agreement import PartnershipAgreement
+from subsidy.domain.errors import RuleViolation
+from subsidy.domain.organisation import Organisation, normalise_name
+from subsidy.domain.organisation_names import OrganisationKind, derive_prefecture_and_kind
+from subsidy.domain.review import Reviewer
+from subsidy.domain.scheme import Scheme
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    """One agreement to import: its parties' names, signing date and ◎ flag."""
+
+    parties: tuple[str, ...]
+    signed_on: date
+    flagged: bool
+
+
+class OrganisationUseCases(EngineCore):
+    """The scheme's parameters, organisations, agreements and reviewers."""
+
+    def scheme(self) -> SchemeView:
+        """The default scheme and the parameter version in force."""
+        scheme = self._default_scheme()
+        return SchemeView(
+            scheme.id, scheme.code, scheme.name, scheme.parameters_version, scheme.parameters
+        )
+
+    def change_scheme_parameters(
+        self,
+        actor: Actor,
+        *,
+        changes: dict[str, Any],
+        reason: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Record a new version of the scheme's parameters; returns the new version number."""
+
+        def action() -> tuple[list[Scheme], int]:
+            scheme = self._load(
+                Scheme, self._default_scheme().id, expected_version=expected_version
+            )
+            scheme.change_parameters(changes=changes, reason=reason, actor=actor)
+            return [scheme], scheme.parameters_version
+
+        return self._execute("change_scheme_parameters", actor, idempotency_key, action)
+
+    def register_organisation(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        kind: OrganisationKind,
+        prefecture: str | None,
+        local_government_code: str | None = None,
+        corporate_number: str | None = None,
+        member_ids: tuple[UUID, ...] = (),
+        idempotency_key: str | None = None,
+    ) -> UUID:
+        """Register a body; a name is registered once."""
+
+        def action() -> tuple[list[Organisation], UUID]:
+            for member_id in member_ids:
+                self._load(Organisation, member_id)
+            organisation = Organisation.register(
+                name=name,
+                kind=kind,
+                prefecture=prefecture,
+                local_government_code=local_government_code,
+                corporate_number=corporate_number,
+                member_ids=member_ids,
+                actor=actor,
+            )
+            if self._exists(organisation.id):
+                msg = f"{organisation.name} is already registered"
+                raise RuleViolation(msg, field="name", rule="organisation.unique_name")
+            return [organisation], organisation.id
+
+        return self._execute("register_organisation", actor, idempotency_key, action)
+
+    def add_organisation_member(
+        self, actor: Actor, organisation_id: UUID, *, member_id: UUID, idempotency_key: str | None = None
+    ) -> None:
+        """Add a constituent body to a consortium."""
+
+        def action() -> tuple[list[Organisation], None]:
+            self._load(Organisation, member_id)
+            organisation = self._load(Organisation, organisation_id)
+            organisation.add_member(member_id=member_id, actor=actor)
+            return [organisation], None
+
+        self._execute("add_organisation_member", actor, idempotency_key, action)
+
+    def organisation(self, organisation_id: UUID) -> Organisation:
+        """An organisation's current state (organisations are value-like records)."""
+        return self._load(Organisation, organisation_id)
+
+    def sign_agreement(
+        self,
+        actor: Actor,
+        *,
+        party_ids: tuple[UUID, ...],
+        signed_on: date,
+        flagged: bool = False,
+        idempotency_key: str | None = None,
+    ) -> UUID:
+        """Record a partnership agreement between the Center and ``party_ids``."""
+
+        def action() -> tuple[list[PartnershipAgreement], UUID]:
+            for party_id in party_ids:
+                self._load(Organisation, party_id)
+            agreement = PartnershipAgreement.sign(
+                party_ids=party_ids, signed_on=signed_on, flagged=flagged, actor=actor
+            )
+            if self._exists(agreement.id):
+                msg = "these parties already signed an agreement on that date"
+                raise RuleViolation(msg, field="party_ids", rule="agreement.unique")
+            return [agreement], agreement.id
+
+        return self._execute("sign_agreement", actor, idempotency_key, action)
+
+    def terminate_agreement(
+        self,
+        actor: Actor,
+        agreement_id: UUID,
+        *,
+        on: date,
+        reason: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """End an agreement from ``on``."""
+
+        def action() -> tuple[list[PartnershipAgreement], None]:
+            agreement = self._load(
+                PartnershipAgreement, agreement_id, expected_version=expected_version
+            )
+            agreement.terminate(on=on, reason=reason, actor=actor)
+            return [agreement], None
+
+        self._execute("terminate_agreement", actor, idempotency_key, action)
+
+    def import_agreements(self, actor: Actor, rows: Sequence[AgreementRow]) -> ImportSummary:
+        """Create the organisations and agreements of ``rows`` that do not exist yet.
+
+        Everything is saved in one transaction; a second import of the same rows records
+        nothing. Names derive each new organisation's prefecture and kind.
+        """
+        actor.require(Role.ADMINISTRATOR, Role.SYSTEM)
+        new_organisations: dict[UUID, Organisation] = {}
+        new_agreements: dict[UUID, PartnershipAgreement] = {}
+        existing = 0
+        for row in rows:
+            party_ids = tuple(
+                self._organisation_for_import(name, actor, new_organisations)
+                for name in row.parties
+            )
+            agreement = PartnershipAgreement.sign(
+                party_ids=party_ids, signed_on=row.signed_on, flagged=row.flagged, actor=actor
+            )
+            if agreement.id in new_agreements or self._exists(agreement.id):
+                existing += 1
+            else:
+                new_agreements[agreement.id] = agreement
+        self._execute(
+            "import_agreements",
+            actor,
+            None,
+            lambda: ([*new_organisations.values(), *new_agreements.values()], None),
+        )
+        return ImportSummary(len(rows), len(new_organisations), len(new_agreements), existing)
+
+    def _organisation_for_import(
+        self, name: str, actor: Actor, new: dict[UUID, Organisation]
+    ) -> UUID:
+        organisation_id = Organisation.id_for(name)
+        if organisation_id not in new and not self._exists(organisation_id):
+            prefecture, kind = derive_prefecture_and_kind(normalise_name(name))
+            new[organisation_id] = Organisation.register(
+                name=name, kind=kind, prefecture=prefecture, actor=actor
+            )
+        return organisation_id
+
+    def list_agreements(self) -> list[AgreementView]:
+        """Every partnership agreement, in the order recorded, with its parties' names."""
+        names: dict[UUID, str] = {}
+        agreements: dict[UUID, dict[str, Any]] = {}
+        topics = [
+            get_topic(Organisation.Registered),
+            get_topic(PartnershipAgreement.Signed),  # type: ignore[attr-defined]
+            get_topic(PartnershipAgreement.Terminated),  # type: ignore[attr-defined]
+        ]
+        for event in self._scan(topics):
+            if isinstance(event, Organisation.Registered):
+                names[event.originator_id] = event.name
+            elif event.originator_id in agreements:
+                agreements[event.originator_id]["terminated_on"] = event.on
+            else:
+                agreements[event.originator_id] = {
+                    "party_ids": tuple(event.party_ids),
+                    "signed_on": event.signed_on,
+                    "flagged": event.flagged,
+                    "terminated_on": None,
+                }
+        return [
+            AgreementView(
+                id=agreement_id,
+                parties=tuple(names[p] for p in fields["party_ids"]),
+                **fields,
+            )
+            for agreement_id, fields in agreements.items()
+        ]
+
+    def register_reviewer(
+        self,
+        actor: Actor,
+        *,
+        user_id: str,
+        name: str,
+        tied_organisation_ids: tuple[UUID, ...] = (),
+        tied_prefectures: tuple[str, ...] = (),
+        idempotency_key: str | None = None,
+    ) -> UUID:
+        """Register a reviewer with their declared ties (利害関係)."""
+
+        def action() -> tuple[list[Reviewer], UUID]:
+            for organisation_id in tied_organisation_ids:
+                self._load(Organisation, organisation_id)
+            reviewer = Reviewer.register(
+                user_id=user_id,
+                name=name,
+                tied_organisation_ids=tied_organisation_ids,
+                tied_prefectures=tied_prefectures,
+                actor=actor,
+            )
+            if self._exists(reviewer.id):
+                msg = f"reviewer {user_id} is already registered"
+                raise RuleViolation(msg, field="user_id", rule="reviewer.unique")
+            return [reviewer], reviewer.id
+
+        return self._execute("register_reviewer", actor, idempotency_key, action)

@@ -1,0 +1,81 @@
+"""Small frozen results the service returns instead of aggregates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from subsidy.domain.budget import YearAmount, YearBudget
+from subsidy.domain.review import Review
+from subsidy.domain.scheme import SchemeParameters
+
+
+@dataclass(frozen=True)
+class SchemeView:
+    """A scheme and the parameter version in force."""
+
+    id: UUID
+    code: str
+    name: str
+    parameters_version: int
+    parameters: SchemeParameters
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """A partnership agreement with its parties' names."""
+
+    id: UUID
+    parties: tuple[str, ...]
+    party_ids: tuple[UUID, ...]
+    signed_on: date
+    flagged: bool
+    terminated_on: date | None
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an agreements import recorded."""
+
+    rows: int
+    organisations_created: int
+    agreements_created: int
+    agreements_already_present: int
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """A grant application as its applicant, reviewers and approvers see it."""
+
+    id: UUID
+    version: int
+    organisation_id: UUID
+    member_ids: tuple[UUID, ...]
+    title: str
+    status: str
+    plan_id: UUID
+    plan_version: int
+    years: tuple[YearBudget, ...]
+    scheme_version: int | None
+    submitted_on: date | None
+    round: int
+    reviewer_ids: tuple[str, ...]
+    reviews: tuple[Review, ...]
+    approval_id: UUID | None
+    decision_reason: str | None
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    """A grant decision and its amounts."""
+
+    id: UUID
+    version: int
+    application_id: UUID
+    organisation_id: UUID
+    status: str
+    amounts: tuple[YearAmount, ...]
+    conditions: tuple[str, ...]
+    notice_date: date
+    total: int

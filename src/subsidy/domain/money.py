@@ -1,0 +1,43 @@
+"""Yen arithmetic: whole yen as ``int``, never floats."""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+from subsidy.domain.errors import InvalidValue
+
+THOUSAND = 1_000
+
+
+def floor_to_thousand(amount: int) -> int:
+    """Drop fractions below ¥1,000 (千円未満切捨て)."""
+    return (amount // THOUSAND) * THOUSAND
+
+
+def grant_ceiling(eligible_cost: int, rate: Decimal) -> int:
+    """The largest grant that ``eligible_cost`` supports at ``rate``, floored to ¥1,000."""
+    exact = (Decimal(eligible_cost) * rate).to_integral_value(rounding=ROUND_FLOOR)
+    return floor_to_thousand(int(exact))
+
+
+def require_yen(amount: object, field: str, *, positive: bool = False) -> int:
+    """Refuse anything but a whole, non-negative (or positive) number of yen."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        msg = f"{field} must be a whole number of yen, not {amount!r}"
+        raise InvalidValue(msg, field=field, rule="money.integer_yen")
+    if amount < 0 or (positive and amount == 0):
+        kind = "positive" if positive else "zero or more"
+        msg = f"{field} must be {kind}, not {amount:,} yen"
+        raise InvalidValue(msg, field=field, rule="money.non_negative")
+    return amount
+
+
+def require_thousands(amount: int, field: str) -> int:
+    """Refuse a grant amount that is not a whole number of ¥1,000."""
+    if amount % THOUSAND:
+        msg = (
+            f"{field} must be a whole number of ¥1,000 (千円未満切捨て): "
+            f"{amount:,} yen would be {floor_to_thousand(amount):,}"
+        )
+        raise InvalidValue(msg, field=field, rule="money.floor_to_thousand")
+    return amount

@@ -1,0 +1,21 @@
+"""Rule and legal grounds recorded on events.
+
+The Center runs the scheme under its own grant rules; the national subsidy act
+(補助金等に係る予算の執行の適正化に関する法律, 適正化法) is the model every grant officer knows,
+so each ground names the article of that act the step corresponds to.
+"""
+
+from __future__ import annotations
+
+APPLICATION = "適正化法第5条（補助金等の交付の申請）準拠"
+GRANT_DECISION = "適正化法第6条（補助金等の交付の決定）準拠"
+CONDITIONS = "適正化法第7条（補助金等の交付の条件）準拠"
+NOTICE = "適正化法第8条（決定の通知）準拠"
+WITHDRAWAL = "適正化法第9条（申請の取下げ）準拠"
+AMENDMENT = "適正化法第7条第1項第1号（内容・経費配分の変更の承認）準拠"
+REVOCATION = "適正化法第17条（決定の取消）準拠"
+PLAN_EXCEPTION = "実施要領: アクションプランの期間（原則5年以上）の例外"
+SCHEME_CHANGE = "実施要領: 助成事業の要件の改定"
+AGREEMENT = "人材育成に関する連携協定"
+CONFLICT_OF_INTEREST = "審査要領: 利害関係者の審査からの除外"
+FOUR_EYES = "決裁規程: 審査・申請に関与した者の決裁の禁止"

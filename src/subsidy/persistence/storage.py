@@ -1,0 +1,49 @@
+"""Turn ``SUBSIDY_DATABASE_URL`` into the event store's environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+SQLITE_LOCK_TIMEOUT_SECONDS = 30
+
+
+def event_store_environment(database_url: str, *, create_tables: bool = True) -> dict[str, str]:
+    """The ``eventsourcing`` environment that stores events where ``database_url`` says.
+
+    SQLite files are created (with their folder) on first use; PostgreSQL takes its user,
+    password, host, port and database from the URL and an optional ``?schema=NAME``.
+    """
+    create = "y" if create_tables else "n"
+    if database_url.startswith("memory://"):
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
+            "CREATE_TABLE": create,
+        }
+    if database_url.startswith(("postgresql://", "postgresql+psycopg://")):
+        return _postgres_environment(database_url, create)
+    msg = f"unsupported database URL {database_url!r}"
+    raise ValueError(msg)
+
+
+def _postgres_environment(database_url: str, create: str) -> dict[str, str]:
+    parts = urlsplit(database_url)
+    query = parse_qs(parts.query)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "CREATE_TABLE": create,
+    }
+    if "schema" in query:
+        env["POSTGRES_SCHEMA"] = query["schema"][0]
+    return env

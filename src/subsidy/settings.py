@@ -1,0 +1,40 @@
+"""Typed settings, read from the environment (prefix ``SUBSIDY_``) and from ``.env``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/subsidy.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Everything the engine can be configured with.
+
+    Attributes:
+        database_url: ``sqlite:///PATH`` (the embedded default), ``postgresql://USER@HOST/DB``
+            (optionally ``?schema=NAME``) or ``memory://`` (nothing kept; for tests).
+        snapshot_interval: Take a snapshot of an aggregate every this many events.
+        log_level: The lowest level logged.
+        log_format: ``console`` for people, ``json`` for log collectors.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SUBSIDY_", env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    snapshot_interval: int = Field(default=50, ge=2)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "memory://")):
+            msg = (
+                "SUBSIDY_DATABASE_URL must start with sqlite:///, postgresql:// or memory://, "
+                f"not {value!r}"
+            )
+            raise ValueError(msg)
+        return value
