@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
-        if not value.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg://", "memory://")):
+        if not value.startswith(
+            ("sqlite:///", "postgresql://", "postgresql+psycopg://", "memory://")
+        ):
             msg = (
                 "SUBSIDY_DATABASE_URL must start with sqlite:///, postgresql:// or memory://, "
                 f"not {value!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar, cast
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import get_topic
 
 from subsidy.application.idempotency import IdempotencyRecord
 from subsidy.application.views import ImportSummary
@@ -38,6 +40,11 @@ Outcome = TypeVar("Outcome")
 Clock = Callable[[], datetime]
 
 
+def event_topic(aggregate_type: type[Aggregate], event_name: str) -> str:
+    """The stored topic of ``aggregate_type``'s event class named ``event_name``."""
+    return get_topic(getattr(aggregate_type, event_name))
+
+
 def utc_now() -> datetime:
     """The current instant in UTC."""
     return datetime.now(UTC)
@@ -51,9 +58,8 @@ class EngineCore(Application[UUID]):
     """
 
     name = "Subsidy"
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
-        aggregate_type: 50
-        for aggregate_type in (
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = dict.fromkeys(
+        (
             Scheme,
             Organisation,
             PartnershipAgreement,
@@ -61,8 +67,9 @@ class EngineCore(Application[UUID]):
             GrantApplication,
             Approval,
             Reviewer,
-        )
-    }
+        ),
+        50,
+    )
 
     def __init__(
         self,
@@ -96,7 +103,9 @@ class EngineCore(Application[UUID]):
 
     # Loading ---------------------------------------------------------------------------
 
-    def _load(self, aggregate_type: type[A], aggregate_id: UUID, *, expected_version: int | None = None) -> A:
+    def _load(
+        self, aggregate_type: type[A], aggregate_id: UUID, *, expected_version: int | None = None
+    ) -> A:
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -192,10 +201,9 @@ class EngineCore(Application[UUID]):
                 parameters=SchemeParameters(),
                 actor=SYSTEM,
             )
-            try:
+            # Another process may create it first: the same scheme, so that is fine.
+            with contextlib.suppress(IntegrityError):
                 self.save(scheme)
-            except IntegrityError:
-                pass  # Another process created it first: the same scheme.
         return scheme_id
 
     def _default_scheme(self) -> Scheme:

@@ -8,13 +8,16 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
-from subsidy.application.core import EngineCore
-from subsidy.application.views import AgreementView, ImportSummary, SchemeView
+from subsidy.application.core import EngineCore, event_topic
+from subsidy.application.views import (
+    AgreementView,
+    ImportSummary,
+    OrganisationView,
+    SchemeView,
+)
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.agreement import PartnershipAgreement
-from subsidy.domain.errors import RuleViolation
+from subsidy.domain.errors import RuleViolation, SubsidyError
 from subsidy.domain.organisation import Organisation, normalise_name
 from subsidy.domain.organisation_names import OrganisationKind, derive_prefecture_and_kind
 from subsidy.domain.review import Reviewer
@@ -23,11 +26,23 @@ from subsidy.domain.scheme import Scheme
 
 @dataclass(frozen=True)
 class AgreementRow:
-    """One agreement to import: its parties' names, signing date and ◎ flag."""
+    """One agreement to import: its parties' names, signing date and ◎ flag.
+
+    ``line`` is where the row stands in its file, so a refusal can point at it.
+    """
 
     parties: tuple[str, ...]
     signed_on: date
     flagged: bool
+    line: int = 0
+
+
+class AgreementRowRejected(RuleViolation):
+    """A row of an agreements import is wrong; nothing from the import was recorded."""
+
+    def __init__(self, line: int, reason: str, *, field: str | None = None) -> None:
+        super().__init__(f"line {line}: {reason}", field=field, rule="import.row")
+        self.line = line
 
 
 class OrganisationUseCases(EngineCore):
@@ -94,7 +109,12 @@ class OrganisationUseCases(EngineCore):
         return self._execute("register_organisation", actor, idempotency_key, action)
 
     def add_organisation_member(
-        self, actor: Actor, organisation_id: UUID, *, member_id: UUID, idempotency_key: str | None = None
+        self,
+        actor: Actor,
+        organisation_id: UUID,
+        *,
+        member_id: UUID,
+        idempotency_key: str | None = None,
     ) -> None:
         """Add a constituent body to a consortium."""
 
@@ -106,9 +126,18 @@ class OrganisationUseCases(EngineCore):
 
         self._execute("add_organisation_member", actor, idempotency_key, action)
 
-    def organisation(self, organisation_id: UUID) -> Organisation:
-        """An organisation's current state (organisations are value-like records)."""
-        return self._load(Organisation, organisation_id)
+    def organisation(self, organisation_id: UUID) -> OrganisationView:
+        """An organisation's record."""
+        organisation = self._load(Organisation, organisation_id)
+        return OrganisationView(
+            id=organisation.id,
+            name=organisation.name,
+            kind=organisation.kind.value,
+            prefecture=organisation.prefecture,
+            local_government_code=organisation.local_government_code,
+            corporate_number=organisation.corporate_number,
+            member_ids=tuple(organisation.member_ids),
+        )
 
     def sign_agreement(
         self,
@@ -166,13 +195,16 @@ class OrganisationUseCases(EngineCore):
         new_agreements: dict[UUID, PartnershipAgreement] = {}
         existing = 0
         for row in rows:
-            party_ids = tuple(
-                self._organisation_for_import(name, actor, new_organisations)
-                for name in row.parties
-            )
-            agreement = PartnershipAgreement.sign(
-                party_ids=party_ids, signed_on=row.signed_on, flagged=row.flagged, actor=actor
-            )
+            try:
+                party_ids = tuple(
+                    self._organisation_for_import(name, actor, new_organisations)
+                    for name in row.parties
+                )
+                agreement = PartnershipAgreement.sign(
+                    party_ids=party_ids, signed_on=row.signed_on, flagged=row.flagged, actor=actor
+                )
+            except SubsidyError as error:
+                raise AgreementRowRejected(row.line, error.message, field=error.field) from None
             if agreement.id in new_agreements or self._exists(agreement.id):
                 existing += 1
             else:
@@ -201,9 +233,9 @@ class OrganisationUseCases(EngineCore):
         names: dict[UUID, str] = {}
         agreements: dict[UUID, dict[str, Any]] = {}
         topics = [
-            get_topic(Organisation.Registered),
-            get_topic(PartnershipAgreement.Signed),  # type: ignore[attr-defined]
-            get_topic(PartnershipAgreement.Terminated),  # type: ignore[attr-defined]
+            event_topic(Organisation, "Registered"),
+            event_topic(PartnershipAgreement, "Signed"),
+            event_topic(PartnershipAgreement, "Terminated"),
         ]
         for event in self._scan(topics):
             if isinstance(event, Organisation.Registered):

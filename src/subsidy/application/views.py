@@ -7,6 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from subsidy.domain.budget import YearAmount, YearBudget
+from subsidy.domain.plan_content import PlanContent
 from subsidy.domain.review import Review
 from subsidy.domain.scheme import SchemeParameters
 
@@ -79,3 +80,29 @@ class ApprovalView:
     conditions: tuple[str, ...]
     notice_date: date
     total: int
+
+
+@dataclass(frozen=True)
+class OrganisationView:
+    """An organisation's record."""
+
+    id: UUID
+    name: str
+    kind: str
+    prefecture: str | None
+    local_government_code: str | None
+    corporate_number: str | None
+    member_ids: tuple[UUID, ...]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """An Action Plan with its latest content and adopted versions."""
+
+    id: UUID
+    version: int
+    owner_id: UUID
+    status: str
+    content: PlanContent
+    adopted_versions: int
+    exception_reason: str | None

@@ -57,7 +57,7 @@ class ActionPlan(Aggregate):
         """The latest adopted version (0 while the plan is a draft)."""
         return len(self.versions)
 
-    def version(self, number: int) -> PlanContent:
+    def adopted_version(self, number: int) -> PlanContent:
         """The content of adopted version ``number``."""
         if not 1 <= number <= len(self.versions):
             msg = f"the Action Plan has no adopted version {number}"

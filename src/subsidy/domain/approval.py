@@ -46,7 +46,9 @@ def check_decided_amounts(
     if len(set(years)) != len(years):
         raise InvalidValue("a fiscal year appears twice in the amounts", field="amounts")
     if len(years) > parameters.max_grant_years:
-        msg = f"{len(years)} grant years exceed the scheme's maximum of {parameters.max_grant_years}"
+        msg = (
+            f"{len(years)} grant years exceed the scheme's maximum of {parameters.max_grant_years}"
+        )
         raise OverCap(msg, field="amounts", rule="scheme.max_grant_years")
     require_consecutive(years, "amounts")
     for amount in amounts:

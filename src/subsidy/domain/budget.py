@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from itertools import pairwise
 
 from subsidy.domain.errors import InvalidValue
 from subsidy.domain.money import require_yen
@@ -71,7 +72,7 @@ def check_budget(years: tuple[YearBudget, ...]) -> None:
 def require_consecutive(fiscal_years: list[int], field: str) -> None:
     """Refuse fiscal years that are not consecutive."""
     ordered = sorted(fiscal_years)
-    for previous, current in zip(ordered, ordered[1:], strict=False):
+    for previous, current in pairwise(ordered):
         if current != previous + 1:
             msg = f"the grant years must be consecutive: FY{previous} is followed by FY{current}"
             raise InvalidValue(msg, field=field, rule="scheme.consecutive_years")

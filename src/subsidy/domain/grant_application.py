@@ -102,7 +102,10 @@ class GrantApplication(Aggregate):
 
     @staticmethod
     def _check_draft(
-        organisation_id: UUID, member_ids: tuple[UUID, ...], title: str, years: tuple[YearBudget, ...]
+        organisation_id: UUID,
+        member_ids: tuple[UUID, ...],
+        title: str,
+        years: tuple[YearBudget, ...],
     ) -> None:
         if not title.strip():
             raise InvalidValue("an application needs a title", field="title")
@@ -233,7 +236,7 @@ class GrantApplication(Aggregate):
             msg = "the Action Plan must be the lead organisation's own"
             raise RuleViolation(msg, field="plan_id", rule="scheme.action_plan")
         try:
-            content = plan.version(self.plan_version)
+            content = plan.adopted_version(self.plan_version)
         except NotFound:
             msg = f"version {self.plan_version} of the Action Plan has not been adopted"
             raise RuleViolation(msg, field="plan_version", rule="scheme.action_plan") from None
@@ -245,7 +248,7 @@ class GrantApplication(Aggregate):
             raise RuleViolation(msg, field="plan_version", rule="scheme.min_plan_years")
 
     def _check_years(self, plan: ActionPlan, parameters: SchemeParameters) -> None:
-        content = plan.version(self.plan_version)
+        content = plan.adopted_version(self.plan_version)
         if not self.years:
             raise InvalidValue("request a grant for at least one fiscal year", field="years")
         if len(self.years) > parameters.max_grant_years:
@@ -368,7 +371,8 @@ class GrantApplication(Aggregate):
         self._check_decision(Command.APPROVE, actor)
         self._check_enough_reviews(parameters)
         check_decided_amounts(amounts, parameters, self.requested)
-        assert self.scheme_id is not None and self.scheme_version is not None
+        assert self.scheme_id is not None
+        assert self.scheme_version is not None
         approval_id = Approval.id_for(self.id)
         self._approved(
             approval_id=approval_id,

@@ -120,13 +120,11 @@ class Reviewer(Aggregate):
         """Refuse if tied to any of ``bodies`` (id, prefecture) under the scheme's policy."""
         for body_id, prefecture in bodies:
             if body_id in self.tied_organisation_ids:
-                msg = f"reviewer {self.user_id} is tied to organisation {body_id} of this application"
-                raise ConflictOfInterest(
-                    msg, field="reviewer_id", rule=rules.CONFLICT_OF_INTEREST
+                msg = (
+                    f"reviewer {self.user_id} is tied to organisation {body_id} of this application"
                 )
+                raise ConflictOfInterest(msg, field="reviewer_id", rule=rules.CONFLICT_OF_INTEREST)
             by_prefecture = parameters.conflict_policy is ConflictPolicy.ORGANISATION_AND_PREFECTURE
             if by_prefecture and prefecture in self.tied_prefectures:
                 msg = f"reviewer {self.user_id} is tied to {prefecture}, where the applicant is"
-                raise ConflictOfInterest(
-                    msg, field="reviewer_id", rule=rules.CONFLICT_OF_INTEREST
-                )
+                raise ConflictOfInterest(msg, field="reviewer_id", rule=rules.CONFLICT_OF_INTEREST)

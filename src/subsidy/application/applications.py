@@ -1,0 +1,303 @@
+"""Use cases for grant applications: drafting, submission, review and decision."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from subsidy.application.core import EngineCore, event_topic
+from subsidy.application.views import ApplicationView
+from subsidy.domain.action_plan import ActionPlan
+from subsidy.domain.actor import Actor
+from subsidy.domain.agreement import PartnershipAgreement
+from subsidy.domain.approval import Approval
+from subsidy.domain.budget import YearAmount, YearBudget
+from subsidy.domain.grant_application import GrantApplication
+from subsidy.domain.organisation import Organisation
+from subsidy.domain.review import Recommendation, Reviewer
+from subsidy.domain.scheme import Scheme, SchemeParameters
+
+
+class ApplicationUseCases(EngineCore):
+    """Everything from a draft application to the grant decision."""
+
+    def draft_application(
+        self,
+        actor: Actor,
+        *,
+        organisation_id: UUID,
+        title: str,
+        plan_id: UUID,
+        plan_version: int,
+        years: tuple[YearBudget, ...],
+        purpose: str = "",
+        member_ids: tuple[UUID, ...] = (),
+        idempotency_key: str | None = None,
+    ) -> UUID:
+        """Start an application for the actor's organisation; returns its id."""
+
+        def action() -> tuple[list[GrantApplication], UUID]:
+            for body_id in (organisation_id, *member_ids):
+                self._load(Organisation, body_id)
+            self._load(ActionPlan, plan_id)
+            application = GrantApplication.draft(
+                organisation_id=organisation_id,
+                member_ids=member_ids,
+                title=title,
+                purpose=purpose,
+                plan_id=plan_id,
+                plan_version=plan_version,
+                years=years,
+                actor=actor,
+            )
+            return [application], application.id
+
+        return self._execute("draft_application", actor, idempotency_key, action)
+
+    def update_application_draft(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        *,
+        title: str,
+        plan_id: UUID,
+        plan_version: int,
+        years: tuple[YearBudget, ...],
+        purpose: str = "",
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Change a draft or a returned application."""
+
+        def action() -> tuple[list[GrantApplication], None]:
+            application = self._load(
+                GrantApplication, application_id, expected_version=expected_version
+            )
+            self._load(ActionPlan, plan_id)
+            application.update_draft(
+                title=title,
+                purpose=purpose,
+                plan_id=plan_id,
+                plan_version=plan_version,
+                years=years,
+                actor=actor,
+            )
+            return [application], None
+
+        self._execute("update_application_draft", actor, idempotency_key, action)
+
+    def submit_application(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        *,
+        on: date | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Submit (or resubmit) under the scheme version in force; returns that version."""
+
+        def action() -> tuple[list[GrantApplication], int]:
+            application = self._load(
+                GrantApplication, application_id, expected_version=expected_version
+            )
+            scheme = self._default_scheme()
+            application.submit(
+                on=on or self.today(),
+                scheme_id=scheme.id,
+                scheme_version=scheme.parameters_version,
+                parameters=scheme.parameters,
+                plan=self._load(ActionPlan, application.plan_id),
+                agreements=self._agreements_of(application.organisation_id),
+                actor=actor,
+            )
+            return [application], scheme.parameters_version
+
+        return self._execute("submit_application", actor, idempotency_key, action)
+
+    def withdraw_application(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Withdraw an application before it is decided."""
+
+        def action() -> tuple[list[GrantApplication], None]:
+            application = self._load(
+                GrantApplication, application_id, expected_version=expected_version
+            )
+            application.withdraw(reason=reason, actor=actor)
+            return [application], None
+
+        self._execute("withdraw_application", actor, idempotency_key, action)
+
+    def assign_reviewer(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        *,
+        reviewer_user_id: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Assign a registered reviewer, refused on a conflict of interest."""
+
+        def action() -> tuple[list[GrantApplication], None]:
+            application = self._load(
+                GrantApplication, application_id, expected_version=expected_version
+            )
+            reviewer = self._load(Reviewer, Reviewer.id_for(reviewer_user_id))
+            bodies = [
+                (body_id, self._load(Organisation, body_id).prefecture)
+                for body_id in application.bodies()
+            ]
+            application.assign_reviewer(
+                reviewer=reviewer,
+                bodies=bodies,
+                parameters=self._judged_under(application),
+                actor=actor,
+            )
+            return [application], None
+
+        self._execute("assign_reviewer", actor, idempotency_key, action)
+
+    def record_review(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        *,
+        scores: dict[str, int],
+        recommendation: Recommendation,
+        comment: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Record the acting reviewer's scores, recommendation and comment."""
+
+        def action() -> tuple[list[GrantApplication], None]:
+            application = self._load(
+                GrantApplication, application_id, expected_version=expected_version
+            )
+            application.record_review(
+                scores=scores,
+                recommendation=recommendation,
+                comment=comment,
+                parameters=self._judged_under(application),
+                actor=actor,
+            )
+            return [application], None
+
+        self._execute("record_review", actor, idempotency_key, action)
+
+    def approve_application(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        *,
+        amounts: tuple[YearAmount, ...],
+        reason: str,
+        conditions: tuple[str, ...] = (),
+        notice_date: date | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> UUID:
+        """Decide to grant (交付決定); returns the approval's id."""
+
+        def action() -> tuple[list[GrantApplication | Approval], UUID]:
+            application = self._load(
+                GrantApplication, application_id, expected_version=expected_version
+            )
+            approval = application.approve(
+                amounts=amounts,
+                conditions=conditions,
+                reason=reason,
+                notice_date=notice_date or self.today(),
+                parameters=self._judged_under(application),
+                actor=actor,
+            )
+            return [application, approval], approval.id
+
+        return self._execute("approve_application", actor, idempotency_key, action)
+
+    def reject_application(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Decide not to grant, telling the applicant why."""
+
+        def action() -> tuple[list[GrantApplication], None]:
+            application = self._load(
+                GrantApplication, application_id, expected_version=expected_version
+            )
+            application.reject(
+                reason=reason, parameters=self._judged_under(application), actor=actor
+            )
+            return [application], None
+
+        self._execute("reject_application", actor, idempotency_key, action)
+
+    def return_application(
+        self,
+        actor: Actor,
+        application_id: UUID,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Return the application to the applicant for revision."""
+
+        def action() -> tuple[list[GrantApplication], None]:
+            application = self._load(
+                GrantApplication, application_id, expected_version=expected_version
+            )
+            application.return_for_revision(reason=reason, actor=actor)
+            return [application], None
+
+        self._execute("return_application", actor, idempotency_key, action)
+
+    def application(self, application_id: UUID) -> ApplicationView:
+        """An application as its applicant, reviewers and approvers see it."""
+        a = self._load(GrantApplication, application_id)
+        return ApplicationView(
+            id=a.id,
+            version=a.version,
+            organisation_id=a.organisation_id,
+            member_ids=tuple(a.member_ids),
+            title=a.title,
+            status=a.status.value,
+            plan_id=a.plan_id,
+            plan_version=a.plan_version,
+            years=tuple(a.years),
+            scheme_version=a.scheme_version,
+            submitted_on=a.submitted_on,
+            round=a.round,
+            reviewer_ids=tuple(a.reviewer_ids),
+            reviews=tuple(a.reviews),
+            approval_id=a.approval_id,
+            decision_reason=a.decision_reason,
+        )
+
+    def _judged_under(self, application: GrantApplication) -> SchemeParameters:
+        """The parameters of the scheme version the application was submitted under."""
+        if application.scheme_id is None or application.scheme_version is None:
+            return self._default_scheme().parameters
+        scheme = self._load(Scheme, application.scheme_id)
+        return scheme.parameters_at(application.scheme_version)
+
+    def _agreements_of(self, organisation_id: UUID) -> list[PartnershipAgreement]:
+        signed = event_topic(PartnershipAgreement, "Signed")
+        return [
+            self._load(PartnershipAgreement, event.originator_id)
+            for event in self._scan([signed])
+            if organisation_id in event.party_ids
+        ]

@@ -1,0 +1,131 @@
+"""Use cases for Action Plans."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from subsidy.application.core import EngineCore
+from subsidy.application.views import PlanView
+from subsidy.domain.action_plan import ActionPlan
+from subsidy.domain.actor import Actor
+from subsidy.domain.organisation import Organisation
+from subsidy.domain.plan_content import PlanContent
+
+
+class PlanUseCases(EngineCore):
+    """Drafting, adopting, revising and excepting Action Plans."""
+
+    def draft_action_plan(
+        self,
+        actor: Actor,
+        *,
+        owner_id: UUID,
+        content: PlanContent,
+        idempotency_key: str | None = None,
+    ) -> UUID:
+        """Start a plan for ``owner_id``; returns its id."""
+
+        def action() -> tuple[list[ActionPlan], UUID]:
+            self._load(Organisation, owner_id)
+            for member_id in content.member_ids:
+                self._load(Organisation, member_id)
+            plan = ActionPlan.draft(owner_id=owner_id, content=content, actor=actor)
+            return [plan], plan.id
+
+        return self._execute("draft_action_plan", actor, idempotency_key, action)
+
+    def update_action_plan_draft(
+        self,
+        actor: Actor,
+        plan_id: UUID,
+        *,
+        content: PlanContent,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Replace the content of a draft plan."""
+
+        def action() -> tuple[list[ActionPlan], None]:
+            plan = self._load(ActionPlan, plan_id, expected_version=expected_version)
+            plan.update_draft(content=content, actor=actor)
+            return [plan], None
+
+        self._execute("update_action_plan_draft", actor, idempotency_key, action)
+
+    def adopt_action_plan(
+        self,
+        actor: Actor,
+        plan_id: UUID,
+        *,
+        on: date | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Adopt a draft plan; returns the adopted version (1)."""
+
+        def action() -> tuple[list[ActionPlan], int]:
+            plan = self._load(ActionPlan, plan_id, expected_version=expected_version)
+            parameters = self._default_scheme().parameters
+            plan.adopt(on=on or self.today(), parameters=parameters, actor=actor)
+            return [plan], plan.current_version
+
+        return self._execute("adopt_action_plan", actor, idempotency_key, action)
+
+    def revise_action_plan(
+        self,
+        actor: Actor,
+        plan_id: UUID,
+        *,
+        content: PlanContent,
+        reason: str,
+        on: date | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Adopt a new version of an adopted plan; returns the new version number."""
+
+        def action() -> tuple[list[ActionPlan], int]:
+            plan = self._load(ActionPlan, plan_id, expected_version=expected_version)
+            parameters = self._default_scheme().parameters
+            plan.revise(
+                content=content,
+                reason=reason,
+                on=on or self.today(),
+                parameters=parameters,
+                actor=actor,
+            )
+            return [plan], plan.current_version
+
+        return self._execute("revise_action_plan", actor, idempotency_key, action)
+
+    def grant_plan_exception(
+        self,
+        actor: Actor,
+        plan_id: UUID,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Let a plan be shorter than the scheme's minimum, with the administrator's reason."""
+
+        def action() -> tuple[list[ActionPlan], None]:
+            plan = self._load(ActionPlan, plan_id, expected_version=expected_version)
+            plan.grant_exception(reason=reason, actor=actor)
+            return [plan], None
+
+        self._execute("grant_plan_exception", actor, idempotency_key, action)
+
+    def action_plan(self, plan_id: UUID) -> PlanView:
+        """A plan's current state."""
+        plan = self._load(ActionPlan, plan_id)
+        return PlanView(
+            id=plan.id,
+            version=plan.version,
+            owner_id=plan.owner_id,
+            status=plan.status.value,
+            content=plan.content,
+            adopted_versions=plan.current_version,
+            exception_reason=plan.exception_reason,
+        )

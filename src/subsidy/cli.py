@@ -1,0 +1,107 @@
+"""The ``subsidy`` command line."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from subsidy.application import SubsidyEngine
+from subsidy.bootstrap import build_engine, configure_logging
+from subsidy.demo import run_demo
+from subsidy.domain.actor import Actor, Role
+from subsidy.domain.errors import SubsidyError
+from subsidy.domain.wareki import format_wareki
+from subsidy.importing.agreements_csv import read_agreements
+from subsidy.settings import Settings
+
+app = typer.Typer(help="Event-sourced administration of the Center's HR-development grant.")
+agreements_app = typer.Typer(help="Partnership agreements (人材育成に関する連携協定).")
+scheme_app = typer.Typer(help="The scheme and its parameters.")
+app.add_typer(agreements_app, name="agreements")
+app.add_typer(scheme_app, name="scheme")
+
+
+def _engine() -> SubsidyEngine:
+    settings = Settings()
+    configure_logging(settings)
+    return build_engine(settings)
+
+
+def _operator() -> Actor:
+    """The person at the console acts as an administrator, recorded by login name."""
+    return Actor(user_id=f"cli:{getpass.getuser()}", role=Role.ADMINISTRATOR)
+
+
+def _fail(error: SubsidyError) -> typer.Exit:
+    typer.echo(f"error: {error.message}", err=True)
+    return typer.Exit(code=1)
+
+
+@agreements_app.command("import")
+def import_agreements(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV to import")],
+) -> None:
+    """Import agreements from a CSV with header parties,signed_on,flag (all rows or none)."""
+    engine = _engine()
+    try:
+        summary = engine.import_agreements(_operator(), read_agreements(file))
+    except SubsidyError as error:
+        raise _fail(error) from None
+    typer.echo(
+        f"{summary.rows} rows: {summary.agreements_created} agreements and "
+        f"{summary.organisations_created} organisations recorded, "
+        f"{summary.agreements_already_present} agreements already present"
+    )
+
+
+@agreements_app.command("list")
+def list_agreements(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array")] = False,
+) -> None:
+    """List every partnership agreement in the order recorded."""
+    agreements = _engine().list_agreements()
+    if as_json:
+        rows = [
+            {
+                "id": str(a.id),
+                "parties": list(a.parties),
+                "signed_on": a.signed_on.isoformat(),
+                "flagged": a.flagged,
+                "terminated_on": a.terminated_on.isoformat() if a.terminated_on else None,
+            }
+            for a in agreements
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for a in agreements:
+        flag = "◎" if a.flagged else " "
+        typer.echo(f"{flag} {format_wareki(a.signed_on):<14} {'・'.join(a.parties)}")
+    typer.echo(f"{len(agreements)} agreements")
+
+
+@scheme_app.command("show")
+def show_scheme() -> None:
+    """Show the scheme's parameters in force."""
+    scheme = _engine().scheme()
+    typer.echo(f"{scheme.name} ({scheme.code}), parameter version {scheme.parameters_version}")
+    for name, value in vars(scheme.parameters).items():
+        shown = value.value if hasattr(value, "value") else value
+        typer.echo(f"  {name}: {shown}")
+
+
+@app.command()
+def demo() -> None:
+    """Build a realistic scenario on the configured database and print a summary."""
+    engine = _engine()
+    try:
+        typer.echo(run_demo(engine))
+    except SubsidyError as error:
+        raise _fail(error) from None
+
+
+if __name__ == "__main__":
+    app()

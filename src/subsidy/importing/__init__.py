@@ -1,0 +1,1 @@
+"""Reading outside files into the engine's use cases."""

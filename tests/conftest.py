@@ -1,0 +1,107 @@
+"""Shared fixtures: engines on every store, a fixed clock, actors and a ready scenario."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from subsidy.application import SubsidyEngine
+from subsidy.bootstrap import build_engine
+from subsidy.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "SUBSIDY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+# 2024-04-15 10:00 in Japan: early in FY2024 (令和6年度).
+FIXED_NOW = datetime(2024, 4, 15, 1, 0, tzinfo=UTC)
+
+
+def fixed_clock() -> datetime:
+    return FIXED_NOW
+
+
+def postgres_skipped_on_purpose() -> bool:
+    """PostgreSQL tests are skipped only when the environment says so explicitly."""
+    return os.environ.get("SUBSIDY_SKIP_POSTGRES", "") not in ("", "0")
+
+
+class PostgresSchema:
+    """A throw-away schema in the test database, so tests never see each other's events."""
+
+    def __init__(self) -> None:
+        self.name = f"t_{uuid.uuid4().hex[:16]}"
+
+    @property
+    def url(self) -> str:
+        return f"{POSTGRES_URL}?schema={self.name}"
+
+    def __enter__(self) -> PostgresSchema:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{self.name}"')
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.name}" CASCADE')
+
+
+@pytest.fixture
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for the store the test is parametrised with (default: memory)."""
+    store = getattr(request, "param", "memory")
+    if store == "memory":
+        yield "memory://"
+    elif store == "sqlite":
+        yield f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    else:
+        if postgres_skipped_on_purpose():
+            pytest.skip("SUBSIDY_SKIP_POSTGRES is set")
+        with PostgresSchema() as schema:
+            yield schema.url
+
+
+ALL_STORES = [
+    pytest.param("memory", id="memory"),
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+DURABLE_STORES = ALL_STORES[1:]
+
+
+def make_engine(url: str, **settings: Any) -> SubsidyEngine:
+    return build_engine(Settings(database_url=url, **settings), clock=fixed_clock)
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[SubsidyEngine]:
+    """An engine with the default scheme, on the store the test is parametrised with."""
+    engine = make_engine(store_url)
+    yield engine
+    engine.close()
+
+
+_skipped_postgres: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "postgres" in report.keywords:
+        _skipped_postgres.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI, a skipped PostgreSQL test fails the run: they must never be skipped silently."""
+    del exitstatus
+    if os.environ.get("SUBSIDY_REQUIRE_POSTGRES", "") in ("", "0") or not _skipped_postgres:
+        return
+    print(
+        f"\n{len(_skipped_postgres)} PostgreSQL test(s) were skipped "
+        "but SUBSIDY_REQUIRE_POSTGRES is set: failing the run"
+    )
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
