@@ -1,0 +1,229 @@
+"""Idempotency keys, expected versions and concurrent commands on one aggregate."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import pytest
+from builders import APPROVER, SUBMITTED_ON, World, amounts, event_count, year
+from conftest import ALL_STORES, DURABLE_STORES, make_engine
+
+from subsidy.application import SubsidyEngine
+from subsidy.domain.actor import Actor, Role
+from subsidy.domain.errors import ConcurrencyConflict, IdempotencyKeyReused
+
+SECOND_APPROVER = Actor("approver-2", Role.APPROVER)
+
+
+def granted_events(engine: SubsidyEngine, application_id: UUID) -> int:
+    return sum(
+        1
+        for notification in engine.recorder.select_notifications(1, 10_000)
+        if notification.topic.endswith("Approval.Granted")
+        and engine.mapper.to_domain_event(notification).application_id == application_id
+    )
+
+
+def hold_saves_until(engine: SubsidyEngine, barrier: Any) -> None:
+    """Make every save wait until all parties have decided, so their saves truly race."""
+    original: Callable[..., Any] = engine.save
+
+    def save(*objs: Any, **kwargs: Any) -> Any:
+        barrier.wait(timeout=30)
+        return original(*objs, **kwargs)
+
+    engine.save = save  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
+class TestIdempotency:
+    def test_repeating_a_key_returns_the_first_outcome_and_records_nothing(
+        self, engine: SubsidyEngine
+    ) -> None:
+        world = World.build(engine)
+        first = world.engine.draft_application(
+            world.applicant,
+            organisation_id=world.lead_id,
+            title="研修",
+            plan_id=world.plan_id,
+            plan_version=1,
+            years=(year(2024),),
+            idempotency_key="draft-1",
+        )
+        before = event_count(engine)
+
+        again = world.engine.draft_application(
+            world.applicant,
+            organisation_id=world.lead_id,
+            title="研修",
+            plan_id=world.plan_id,
+            plan_version=1,
+            years=(year(2024),),
+            idempotency_key="draft-1",
+        )
+
+        assert again == first
+        assert event_count(engine) == before
+
+    def test_a_key_reused_for_another_command_is_refused(self, engine: SubsidyEngine) -> None:
+        world = World.build(engine)
+        application_id = world.draft(year(2024))
+        engine.submit_application(
+            world.applicant, application_id, on=SUBMITTED_ON, idempotency_key="k"
+        )
+        before = event_count(engine)
+
+        with pytest.raises(IdempotencyKeyReused, match="already used for submit_application"):
+            engine.withdraw_application(
+                world.applicant, application_id, reason="取下げ", idempotency_key="k"
+            )
+
+        assert event_count(engine) == before
+
+    def test_keys_are_scoped_to_the_user_presenting_them(self, engine: SubsidyEngine) -> None:
+        world = World.build(engine)
+        first = world.draft(year(2024))
+        engine.submit_application(world.applicant, first, on=SUBMITTED_ON, idempotency_key="same")
+        other = Actor("applicant-2", Role.APPLICANT, world.lead_id)
+        second = world.draft(year(2024))
+
+        engine.submit_application(other, second, on=SUBMITTED_ON, idempotency_key="same")
+
+        assert engine.application(second).status == "submitted"
+
+    def test_a_stale_expected_version_is_refused(self, engine: SubsidyEngine) -> None:
+        world = World.build(engine)
+        application_id = world.draft(year(2024))
+        read_version = engine.application(application_id).version
+        engine.withdraw_application(world.applicant, application_id, reason="誤登録")
+        before = event_count(engine)
+
+        with pytest.raises(ConcurrencyConflict, match="changed since you read it"):
+            engine.submit_application(
+                world.applicant, application_id, expected_version=read_version
+            )
+
+        assert event_count(engine) == before
+
+    def test_a_current_expected_version_is_accepted(self, engine: SubsidyEngine) -> None:
+        world = World.build(engine)
+        application_id = world.draft(year(2024))
+        version = engine.application(application_id).version
+
+        engine.submit_application(
+            world.applicant, application_id, on=SUBMITTED_ON, expected_version=version
+        )
+
+        assert engine.application(application_id).version == version + 1
+
+
+@pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
+class TestConcurrentThreads:
+    def test_two_threads_approving_one_application_exactly_one_succeeds(
+        self, engine: SubsidyEngine
+    ) -> None:
+        world = World.build(engine)
+        application_id = world.reviewed(year(2024))
+        hold_saves_until(engine, threading.Barrier(2))
+        outcomes: list[object] = []
+
+        def approve(approver: Actor) -> None:
+            try:
+                outcomes.append(
+                    engine.approve_application(
+                        approver, application_id, amounts=amounts((2024, 1_000_000)), reason="可"
+                    )
+                )
+            except ConcurrencyConflict as conflict:
+                outcomes.append(conflict)
+
+        threads = [threading.Thread(target=approve, args=(a,)) for a in (APPROVER, SECOND_APPROVER)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert sorted(type(o).__name__ for o in outcomes) == ["ConcurrencyConflict", "UUID"]
+        assert granted_events(engine, application_id) == 1
+        assert engine.application(application_id).status == "approved"
+
+    def test_two_threads_repeating_one_key_record_the_command_once(
+        self, engine: SubsidyEngine
+    ) -> None:
+        world = World.build(engine)
+        application_id = world.reviewed(year(2024))
+        hold_saves_until(engine, threading.Barrier(2))
+        outcomes: list[UUID] = []
+
+        def approve() -> None:
+            outcomes.append(
+                engine.approve_application(
+                    APPROVER,
+                    application_id,
+                    amounts=amounts((2024, 1_000_000)),
+                    reason="可",
+                    idempotency_key="approve-once",
+                )
+            )
+
+        threads = [threading.Thread(target=approve) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert len(outcomes) == 2
+        assert outcomes[0] == outcomes[1]
+        assert granted_events(engine, application_id) == 1
+
+
+def _approve_in_child(
+    url: str, application_id: UUID, user_id: str, barrier: Any, results: Any
+) -> None:
+    engine = make_engine(url)
+    hold_saves_until(engine, barrier)
+    try:
+        engine.approve_application(
+            Actor(user_id, Role.APPROVER),
+            application_id,
+            amounts=amounts((2024, 1_000_000)),
+            reason="可",
+        )
+        results.put("approved")
+    except ConcurrencyConflict:
+        results.put("conflict")
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the test
+        results.put(f"unexpected {type(error).__name__}: {error}")
+    finally:
+        engine.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store_url", DURABLE_STORES, indirect=True)
+def test_two_processes_approving_one_application_exactly_one_succeeds(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    world = World.build(engine)
+    application_id = world.reviewed(year(2024))
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    results = context.Queue()
+    processes = [
+        context.Process(
+            target=_approve_in_child, args=(store_url, application_id, user, barrier, results)
+        )
+        for user in (APPROVER.user_id, SECOND_APPROVER.user_id)
+    ]
+
+    for process in processes:
+        process.start()
+    outcomes = sorted(results.get(timeout=60) for _ in processes)
+    for process in processes:
+        process.join(timeout=60)
+
+    assert outcomes == ["approved", "conflict"]
+    assert granted_events(engine, application_id) == 1
