@@ -81,9 +81,10 @@ class EngineCore(Application[UUID]):
         super().__init__(env)
         self._clock = clock
         if snapshot_interval is not None:
-            self.snapshotting_intervals = dict.fromkeys(
-                type(self).snapshotting_intervals, snapshot_interval
-            )
+            # The library reads the intervals through the instance, so one engine can differ
+            # from the class default without redefining the class.
+            intervals = dict.fromkeys(type(self).snapshotting_intervals, snapshot_interval)
+            object.__setattr__(self, "snapshotting_intervals", intervals)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Teach the store the domain's value types and the service's results."""
@@ -106,6 +107,7 @@ class EngineCore(Application[UUID]):
     def _load(
         self, aggregate_type: type[A], aggregate_id: UUID, *, expected_version: int | None = None
     ) -> A:
+        aggregate: object
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -182,6 +184,7 @@ class EngineCore(Application[UUID]):
         return outcome
 
     def _previous_outcome(self, record_id: UUID, command: str) -> tuple[Any] | None:
+        record: object
         try:
             record = self.repository.get(record_id)
         except AggregateNotFoundError:

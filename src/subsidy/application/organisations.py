@@ -10,7 +10,6 @@ from uuid import UUID
 
 from subsidy.application.core import EngineCore, event_topic
 from subsidy.application.views import (
-    AgreementView,
     ImportSummary,
     OrganisationView,
     SchemeView,
@@ -22,6 +21,8 @@ from subsidy.domain.organisation import Organisation, normalise_name
 from subsidy.domain.organisation_names import OrganisationKind, derive_prefecture_and_kind
 from subsidy.domain.review import Reviewer
 from subsidy.domain.scheme import Scheme
+from subsidy.projections.agreements import TOPIC_EVENTS, AgreementsListing
+from subsidy.projections.agreements import AgreementRow as AgreementView
 
 
 @dataclass(frozen=True)
@@ -230,33 +231,8 @@ class OrganisationUseCases(EngineCore):
 
     def list_agreements(self) -> list[AgreementView]:
         """Every partnership agreement, in the order recorded, with its parties' names."""
-        names: dict[UUID, str] = {}
-        agreements: dict[UUID, dict[str, Any]] = {}
-        topics = [
-            event_topic(Organisation, "Registered"),
-            event_topic(PartnershipAgreement, "Signed"),
-            event_topic(PartnershipAgreement, "Terminated"),
-        ]
-        for event in self._scan(topics):
-            if isinstance(event, Organisation.Registered):
-                names[event.originator_id] = event.name
-            elif event.originator_id in agreements:
-                agreements[event.originator_id]["terminated_on"] = event.on
-            else:
-                agreements[event.originator_id] = {
-                    "party_ids": tuple(event.party_ids),
-                    "signed_on": event.signed_on,
-                    "flagged": event.flagged,
-                    "terminated_on": None,
-                }
-        return [
-            AgreementView(
-                id=agreement_id,
-                parties=tuple(names[p] for p in fields["party_ids"]),
-                **fields,
-            )
-            for agreement_id, fields in agreements.items()
-        ]
+        topics = [event_topic(aggregate, name) for aggregate, name in TOPIC_EVENTS]
+        return AgreementsListing().fold(self._scan(topics))
 
     def register_reviewer(
         self,

@@ -24,18 +24,6 @@ class SchemeView:
 
 
 @dataclass(frozen=True)
-class AgreementView:
-    """A partnership agreement with its parties' names."""
-
-    id: UUID
-    parties: tuple[str, ...]
-    party_ids: tuple[UUID, ...]
-    signed_on: date
-    flagged: bool
-    terminated_on: date | None
-
-
-@dataclass(frozen=True)
 class ImportSummary:
     """What an agreements import recorded."""
 
