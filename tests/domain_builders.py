@@ -186,9 +186,13 @@ def submit(
 
 
 def submitted_application(
-    years: tuple[YearBudget, ...] | None = None, *, members: tuple[UUID, ...] = ()
+    years: tuple[YearBudget, ...] | None = None,
+    *,
+    members: tuple[UUID, ...] = (),
+    plan: ActionPlan | None = None,
 ) -> GrantApplication:
-    plan = adopted_plan()
+    """An application submitted on SUBMITTED_ON under PARAMS, for ``plan`` (or a new one)."""
+    plan = plan or adopted_plan()
     application = drafted_application(plan, years, members=members)
     submit(application, plan)
     settled(application)
@@ -238,9 +242,11 @@ def review(application: GrantApplication, actor: Actor) -> None:
 def reviewed_application(
     years: tuple[YearBudget, ...] | None = None,
     reviewers: tuple[Actor, ...] = (REVIEWER_A, REVIEWER_B),
+    *,
+    plan: ActionPlan | None = None,
 ) -> GrantApplication:
     """A submitted application with each of ``reviewers`` assigned and their review recorded."""
-    application = submitted_application(years)
+    application = submitted_application(years, plan=plan)
     for actor in reviewers:
         assign(application, actor.user_id)
         review(application, actor)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
@@ -20,7 +21,7 @@ from subsidy.domain.action_plan import ActionPlan
 from subsidy.domain.actor import SYSTEM, Actor
 from subsidy.domain.agreement import PartnershipAgreement
 from subsidy.domain.approval import Approval
-from subsidy.domain.errors import ConcurrencyConflict, NotFound
+from subsidy.domain.errors import ConcurrencyConflict, NotFound, SubsidyError
 from subsidy.domain.grant_application import GrantApplication
 from subsidy.domain.organisation import Organisation
 from subsidy.domain.review import Reviewer
@@ -33,6 +34,7 @@ from subsidy.domain.scheme import (
 from subsidy.persistence.transcodings import DataclassAsDict, register_domain_transcodings
 
 JAPAN = ZoneInfo("Asia/Tokyo")
+_log = structlog.get_logger("subsidy.engine")
 PAGE_SIZE = 500
 
 A = TypeVar("A", bound=Aggregate)
@@ -160,7 +162,12 @@ class EngineCore(Application[UUID]):
             previous = self._previous_outcome(record_id, command)
             if previous is not None:
                 return cast(Outcome, previous[0])
-        aggregates, outcome = action()
+        log = _log.bind(command=command, actor=actor.user_id, role=actor.role.value)
+        try:
+            aggregates, outcome = action()
+        except SubsidyError as refusal:
+            log.info("command.refused", reason=refusal.message, rule=refusal.rule)
+            raise
         pending: list[Aggregate] = list(aggregates)
         if record_id is not None and idempotency_key is not None:
             pending.append(
@@ -179,8 +186,10 @@ class EngineCore(Application[UUID]):
                 previous = self._previous_outcome(record_id, command)
                 if previous is not None:
                     return cast(Outcome, previous[0])
+            log.info("command.conflict")
             msg = f"{command} lost a race with a concurrent change; reload and try again"
             raise ConcurrencyConflict(msg, rule="optimistic_concurrency") from error
+        log.debug("command.recorded", aggregates=[str(a.id) for a in pending])
         return outcome
 
     def _previous_outcome(self, record_id: UUID, command: str) -> tuple[Any] | None:
