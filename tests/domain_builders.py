@@ -62,6 +62,11 @@ def names(events: list[Any]) -> list[str]:
     return [type(e).__name__ for e in events]
 
 
+def emitted(aggregate: Aggregate) -> list[Any]:
+    """The aggregate's pending events (collected, so a second call returns only newer ones)."""
+    return list(aggregate.collect_events())
+
+
 def settled(aggregate: Aggregate) -> None:
     """Drop the aggregate's pending events, so that a test sees only what its act emits."""
     aggregate.collect_events()

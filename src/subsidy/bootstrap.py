@@ -9,7 +9,7 @@ import structlog
 
 from subsidy.application import SubsidyEngine
 from subsidy.application.core import Clock, utc_now
-from subsidy.persistence.storage import event_store_environment
+from subsidy.persistence.storage import event_store_environment, schema_creation_lock
 from subsidy.settings import Settings
 
 
@@ -30,19 +30,32 @@ def configure_logging(settings: Settings) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelName(settings.log_level)
         ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_StderrLogger,
         cache_logger_on_first_use=False,
     )
 
 
+class _StderrLogger:
+    """Writes each line to the ``sys.stderr`` of the moment, which tests and CLIs may swap."""
+
+    def __init__(self, *_: object) -> None:
+        pass
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warning = error = critical = exception = msg
+
+
 def build_engine(settings: Settings, *, clock: Clock = utc_now) -> SubsidyEngine:
     """The engine on the database that ``settings`` names, with the default scheme in place."""
-    engine = SubsidyEngine(
-        event_store_environment(settings.database_url),
-        clock=clock,
-        snapshot_interval=settings.snapshot_interval,
-    )
-    engine.ensure_default_scheme()
+    with schema_creation_lock(settings.database_url):
+        engine = SubsidyEngine(
+            event_store_environment(settings.database_url),
+            clock=clock,
+            snapshot_interval=settings.snapshot_interval,
+        )
+        engine.ensure_default_scheme()
     structlog.get_logger("subsidy").debug("engine.ready", database=_redacted(settings.database_url))
     return engine
 

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import pytest
+
+from subsidy.application import SubsidyEngine
+from subsidy.domain.actor import Actor, Role
+from subsidy.domain.errors import RuleViolation
+from subsidy.domain.review import Recommendation
+from subsidy.domain.scheme import ConflictPolicy
+
 from builders import (
     ADMIN,
     APPROVER,
@@ -16,12 +23,6 @@ from builders import (
     year,
 )
 from conftest import ALL_STORES
-
-from subsidy.application import SubsidyEngine
-from subsidy.domain.actor import Actor, Role
-from subsidy.domain.errors import RuleViolation
-from subsidy.domain.review import Recommendation
-from subsidy.domain.scheme import ConflictPolicy
 
 pytestmark = pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
 

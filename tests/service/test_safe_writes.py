@@ -9,12 +9,13 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from builders import APPROVER, SUBMITTED_ON, World, amounts, event_count, year
-from conftest import ALL_STORES, DURABLE_STORES, make_engine
 
 from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import ConcurrencyConflict, IdempotencyKeyReused
+
+from builders import APPROVER, SUBMITTED_ON, World, amounts, event_count, year
+from conftest import ALL_STORES, DURABLE_STORES, make_engine
 
 SECOND_APPROVER = Actor("approver-2", Role.APPROVER)
 
@@ -184,7 +185,12 @@ class TestConcurrentThreads:
 def _approve_in_child(
     url: str, application_id: UUID, user_id: str, barrier: Any, results: Any
 ) -> None:
-    engine = make_engine(url)
+    try:
+        engine = make_engine(url)
+    except Exception as error:
+        barrier.abort()
+        results.put(f"unexpected {type(error).__name__}: {error}")
+        return
     hold_saves_until(engine, barrier)
     try:
         engine.approve_application(
@@ -196,7 +202,7 @@ def _approve_in_child(
         results.put("approved")
     except ConcurrencyConflict:
         results.put("conflict")
-    except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the test
+    except Exception as error:
         results.put(f"unexpected {type(error).__name__}: {error}")
     finally:
         engine.close()

@@ -7,6 +7,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
+from subsidy.application import SubsidyEngine
+from subsidy.domain.actor import Actor, Role
+from subsidy.domain.errors import PermissionDenied, RuleViolation, SubsidyError
+
 from builders import (
     ADMIN,
     APPROVER,
@@ -19,10 +24,6 @@ from builders import (
     year,
 )
 from conftest import ALL_STORES
-
-from subsidy.application import SubsidyEngine
-from subsidy.domain.actor import Actor, Role
-from subsidy.domain.errors import PermissionDenied, RuleViolation, SubsidyError
 
 pytestmark = pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
 

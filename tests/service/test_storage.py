@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from builders import ADMIN, World, year
-from conftest import ALL_STORES, DURABLE_STORES, make_engine
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from subsidy.application import SubsidyEngine
 from subsidy.domain.organisation import Organisation
 from subsidy.domain.organisation_names import OrganisationKind
+
+from builders import ADMIN, World, year
+from conftest import ALL_STORES, DURABLE_STORES, make_engine
 
 
 def v1_registered(name: str) -> StoredEvent:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import psycopg
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30
 
@@ -47,3 +51,34 @@ def _postgres_environment(database_url: str, create: str) -> dict[str, str]:
     if "schema" in query:
         env["POSTGRES_SCHEMA"] = query["schema"][0]
     return env
+
+
+# Any constant works; it only has to be the same in every process of the deployment.
+SCHEMA_LOCK_KEY = 0x5375_6273_6964  # "Subsid"
+
+
+@contextmanager
+def schema_creation_lock(database_url: str) -> Iterator[None]:
+    """Serialise table creation across processes sharing one PostgreSQL database.
+
+    PostgreSQL can fail ``CREATE TABLE IF NOT EXISTS`` run by two sessions at once ("tuple
+    concurrently updated"), so processes starting together take turns on an advisory lock.
+    SQLite and memory stores need no lock.
+    """
+    if not database_url.startswith(("postgresql://", "postgresql+psycopg://")):
+        yield
+        return
+    env = _postgres_environment(database_url, "y")
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        autocommit=True,
+    ) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
