@@ -27,7 +27,7 @@ from subsidy.domain.plan_content import (
     PlanContent,
     TargetRole,
 )
-from subsidy.domain.review import Recommendation, Reviewer
+from subsidy.domain.review import ApplyingBody, Recommendation, Reviewer
 from subsidy.domain.scheme import DEFAULT_SCHEME_CODE, Scheme, SchemeParameters
 
 ADMIN = Actor("admin", Role.ADMINISTRATOR)
@@ -218,9 +218,9 @@ def reviewer(
     return registered
 
 
-def bodies_of(application: GrantApplication) -> list[tuple[UUID, str | None]]:
+def bodies_of(application: GrantApplication) -> list[ApplyingBody]:
     """Every applying body with its prefecture (all of them in Chiba in these tests)."""
-    return [(body_id, LEAD_PREFECTURE) for body_id in application.bodies()]
+    return [ApplyingBody(b, str(b), LEAD_PREFECTURE) for b in application.bodies()]
 
 
 def assign(

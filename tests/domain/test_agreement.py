@@ -4,10 +4,15 @@ from datetime import date
 
 import pytest
 
-from domain_builders import ADMIN, APPLICANT, LEAD_ID, MEMBER_ID, agreement, names
+from domain_builders import ADMIN, APPLICANT, LEAD_ID, MEMBER_ID, agreement, emitted, names
 from subsidy.domain import rules
 from subsidy.domain.agreement import PartnershipAgreement
-from subsidy.domain.errors import InvalidValue, PermissionDenied, RuleViolation, TransitionNotAllowed
+from subsidy.domain.errors import (
+    InvalidValue,
+    PermissionDenied,
+    RuleViolation,
+    TransitionNotAllowed,
+)
 
 SIGNED = date(2020, 7, 1)
 
@@ -17,7 +22,7 @@ def test_sign_records_parties_date_flag_and_ground() -> None:
         party_ids=(LEAD_ID, MEMBER_ID), signed_on=SIGNED, flagged=True, actor=ADMIN
     )
 
-    events = signed.collect_events()
+    events = emitted(signed)
     assert names(events) == ["Signed"]
     assert events[0].party_ids == [LEAD_ID, MEMBER_ID]
     assert events[0].signed_on == SIGNED
@@ -60,7 +65,7 @@ def test_terminate_records_the_date_and_reason() -> None:
 
     signed.terminate(on=date(2023, 4, 1), reason="合併による解消", actor=ADMIN)
 
-    events = signed.collect_events()
+    events = emitted(signed)
     assert names(events) == ["Terminated"]
     assert events[0].on == date(2023, 4, 1)
     assert events[0].reason == "合併による解消"

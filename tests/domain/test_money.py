@@ -10,9 +10,7 @@ from subsidy.domain.errors import InvalidValue
 from subsidy.domain.money import floor_to_thousand, grant_ceiling, require_thousands, require_yen
 
 costs = st.integers(min_value=0, max_value=10**11)
-rates = st.decimals(
-    min_value=Decimal("0.0001"), max_value=Decimal(1), places=4, allow_nan=False
-)
+rates = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(1), places=4, allow_nan=False)
 
 
 @given(cost=costs, rate=rates)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from domain_builders import ADMIN, APPROVER, names
+from domain_builders import ADMIN, APPROVER, emitted, names
 from subsidy.domain import rules
 from subsidy.domain.errors import InvalidValue, NotFound, PermissionDenied
 from subsidy.domain.scheme import (
@@ -44,10 +44,13 @@ def test_default_parameters_are_the_brochures() -> None:
 
 def test_register_records_the_first_parameter_version() -> None:
     scheme = Scheme.register(
-        code=DEFAULT_SCHEME_CODE, name=DEFAULT_SCHEME_NAME, parameters=SchemeParameters(), actor=ADMIN
+        code=DEFAULT_SCHEME_CODE,
+        name=DEFAULT_SCHEME_NAME,
+        parameters=SchemeParameters(),
+        actor=ADMIN,
     )
 
-    events = scheme.collect_events()
+    events = emitted(scheme)
     assert names(events) == ["Registered"]
     assert events[0].actor == ADMIN
     assert events[0].parameters == SchemeParameters()
@@ -64,7 +67,7 @@ def test_change_parameters_makes_a_new_version_with_reason_rule_and_actor() -> N
         actor=ADMIN,
     )
 
-    events = scheme.collect_events()
+    events = emitted(scheme)
     assert names(events) == ["ParametersChanged"]
     assert events[0].changed == ["max_annual_amount", "subsidy_rate"]
     assert events[0].reason == "令和7年度の要件改定"
@@ -142,7 +145,7 @@ def test_change_parameters_refuses_an_unknown_parameter_name() -> None:
     ("changes", "field", "message"),
     [
         pytest.param({"subsidy_rate": Decimal(0)}, "subsidy_rate", "above 0", id="rate-0"),
-        pytest.param({"subsidy_rate": Decimal("1.01")}, "subsidy_rate", "at most 1", id="rate>1"),
+        pytest.param({"subsidy_rate": Decimal("1.01")}, "subsidy_rate", "above 0 up to 1,", id="rate>1"),
         pytest.param(
             {"max_annual_amount": -1}, "max_annual_amount", "at least 1", id="negative-cap"
         ),

@@ -1,5 +1,7 @@
 """The workflow table: every pair outside it is refused, and closed states allow nothing."""
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,7 +27,9 @@ def test_a_command_outside_the_table_is_refused_naming_the_allowed_commands(
 ) -> None:
     allowed = [c.value for (s, c) in TRANSITIONS if s is status]
 
-    with pytest.raises(TransitionNotAllowed, match=f"cannot {command.value} .* {status.value}") as raised:
+    with pytest.raises(
+        TransitionNotAllowed, match=f"cannot {command.value} .* {status.value}"
+    ) as raised:
         next_status(status, command)
 
     assert raised.value.rule == "workflow"
@@ -83,5 +87,5 @@ def test_any_command_sequence_only_visits_states_the_table_reaches(commands: lis
 
     reachable = {S.DRAFT, *TRANSITIONS.values()}
     assert set(visited) <= reachable
-    for before, after in zip(visited, visited[1:], strict=False):
+    for before, after in pairwise(visited):
         assert any(TRANSITIONS.get((before, c)) is after for c in Command)

@@ -14,7 +14,7 @@ from subsidy.domain.approval import Approval
 from subsidy.domain.budget import YearAmount, YearBudget
 from subsidy.domain.grant_application import GrantApplication
 from subsidy.domain.organisation import Organisation
-from subsidy.domain.review import Recommendation, Reviewer
+from subsidy.domain.review import ApplyingBody, Recommendation, Reviewer
 from subsidy.domain.scheme import Scheme, SchemeParameters
 
 
@@ -152,8 +152,9 @@ class ApplicationUseCases(EngineCore):
             )
             reviewer = self._load(Reviewer, Reviewer.id_for(reviewer_user_id))
             bodies = [
-                (body_id, self._load(Organisation, body_id).prefecture)
+                ApplyingBody(body_id, body.name, body.prefecture)
                 for body_id in application.bodies()
+                for body in [self._load(Organisation, body_id)]
             ]
             application.assign_reviewer(
                 reviewer=reviewer,

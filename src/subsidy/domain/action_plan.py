@@ -27,6 +27,12 @@ class PlanTooShort(RuleViolation):
     """A plan shorter than the scheme's minimum, without an administrator's exception."""
 
 
+def _check_content(owner_id: UUID, content: PlanContent) -> None:
+    content.check()
+    if owner_id in content.member_ids:
+        raise InvalidValue("the owner is not its own constituent body", field="member_ids")
+
+
 class ActionPlan(Aggregate):
     """An organisation's multi-year HR-development plan.
 
@@ -47,9 +53,7 @@ class ActionPlan(Aggregate):
     def draft(cls, *, owner_id: UUID, content: PlanContent, actor: Actor) -> ActionPlan:
         """Start a plan for ``owner_id``; applicants draft only for their own organisation."""
         actor.require_applicant_for(owner_id)
-        content.check()
-        if owner_id in content.member_ids:
-            raise InvalidValue("the owner is not its own constituent body", field="member_ids")
+        _check_content(owner_id, content)
         return cls(owner_id=owner_id, content=content, actor=actor)
 
     @property
@@ -74,7 +78,7 @@ class ActionPlan(Aggregate):
         if self.status is not PlanStatus.DRAFT:
             msg = "an adopted plan changes only by revision, with a reason"
             raise TransitionNotAllowed(msg)
-        content.check()
+        _check_content(self.owner_id, content)
         self._draft_updated(content=content, actor=actor)
 
     @event("DraftUpdated")
@@ -123,7 +127,7 @@ class ActionPlan(Aggregate):
             raise TransitionNotAllowed("a draft is edited, not revised; adopt it first")
         if not reason.strip():
             raise InvalidValue("a revision needs a reason", field="reason")
-        content.check()
+        _check_content(self.owner_id, content)
         self._require_horizon(content, parameters)
         self._revised(
             content=content,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from enum import Enum
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -74,6 +75,10 @@ def check_decided_amounts(
             raise OverCap(msg, field=field, rule="decision.within_request")
 
 
+def _by_year(amounts: Iterable[YearAmount]) -> dict[int, int]:
+    return {a.fiscal_year: a.amount for a in amounts}
+
+
 class Approval(Aggregate):
     """A grant decision for one application, with its amounts per fiscal year.
 
@@ -134,7 +139,7 @@ class Approval(Aggregate):
         if not reason.strip():
             raise InvalidValue("an amendment needs a reason", field="reason")
         check_decided_amounts(amounts, parameters)
-        if list(amounts) == self.amounts:
+        if _by_year(amounts) == _by_year(self.amounts):
             raise InvalidValue("the amendment changes no amount", field="amounts")
         self._amended(amounts=list(amounts), reason=reason, rule=rules.AMENDMENT, actor=actor)
 
@@ -148,7 +153,10 @@ class Approval(Aggregate):
         self._require_in_force("revoke")
         if not ground.strip():
             msg = "a revocation must state its ground"
-            raise InvalidValue(msg, field="ground", rule=rules.REVOCATION)
+            raise InvalidValue(msg, field="ground", rule="approval.revocation_ground")
+        if on < self.notice_date:
+            msg = f"a revocation on {on.isoformat()} would precede the notice of {self.notice_date}"
+            raise InvalidValue(msg, field="on", rule="approval.revocation_date")
         self._revoked(revoked_on=on, reason=ground, rule=rules.REVOCATION, actor=actor)
 
     @event("Revoked")

@@ -20,7 +20,14 @@ from subsidy.domain.errors import (
     RuleViolation,
 )
 from subsidy.domain.money import grant_ceiling
-from subsidy.domain.review import Recommendation, Review, Reviewer, check_scores
+from subsidy.domain.review import (
+    CONFLICT_RULE,
+    ApplyingBody,
+    Recommendation,
+    Review,
+    Reviewer,
+    check_scores,
+)
 from subsidy.domain.scheme import SchemeParameters
 from subsidy.domain.workflow import ApplicationStatus, Command, next_status
 
@@ -306,7 +313,7 @@ class GrantApplication(Aggregate):
         self,
         *,
         reviewer: Reviewer,
-        bodies: list[tuple[UUID, str | None]],
+        bodies: list[ApplyingBody],
         parameters: SchemeParameters,
         actor: Actor,
     ) -> None:
@@ -318,7 +325,7 @@ class GrantApplication(Aggregate):
             raise RuleViolation(msg, field="reviewer_id", rule="review.once")
         if reviewer.user_id in self.submitter_ids:
             msg = f"{reviewer.user_id} submitted this application and cannot review it"
-            raise RuleViolation(msg, field="reviewer_id", rule=rules.CONFLICT_OF_INTEREST)
+            raise RuleViolation(msg, field="reviewer_id", rule=CONFLICT_RULE)
         reviewer.check_independent_of(bodies, parameters)
         self._reviewer_assigned(
             reviewer_id=reviewer.user_id, rule=rules.CONFLICT_OF_INTEREST, actor=actor
@@ -431,10 +438,10 @@ class GrantApplication(Aggregate):
         next_status(self.status, command)
         if actor.user_id in self.reviewer_ids or actor.user_id in self.former_reviewer_ids:
             msg = f"{actor.user_id} reviewed this application and cannot decide it (four-eyes)"
-            raise FourEyesViolation(msg, field="actor", rule=rules.FOUR_EYES)
+            raise FourEyesViolation(msg, field="actor", rule="decision.four_eyes")
         if actor.user_id in self.submitter_ids:
             msg = f"{actor.user_id} submitted this application and cannot decide it (four-eyes)"
-            raise FourEyesViolation(msg, field="actor", rule=rules.FOUR_EYES)
+            raise FourEyesViolation(msg, field="actor", rule="decision.four_eyes")
 
     def _check_enough_reviews(self, parameters: SchemeParameters) -> None:
         if len(self.reviews) < parameters.min_reviews:

@@ -8,13 +8,13 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from subsidy.domain import rules
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import InvalidValue, RuleViolation
 from subsidy.domain.organisation_names import PREFECTURES
 from subsidy.domain.scheme import ConflictPolicy, SchemeParameters
 
 MAX_SCORE = 5
+CONFLICT_RULE = "review.conflict_of_interest"
 
 
 class Recommendation(Enum):
@@ -55,6 +55,15 @@ def check_scores(scores: dict[str, int], parameters: SchemeParameters) -> None:
         if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= MAX_SCORE:
             msg = f"the score for {criterion} must be a whole number from 0 to 5, not {score!r}"
             raise InvalidValue(msg, field=f"scores.{criterion}", rule="review.rubric")
+
+
+@dataclass(frozen=True)
+class ApplyingBody:
+    """A body an application is made by or for, as conflict-of-interest checks see it."""
+
+    id: UUID
+    name: str
+    prefecture: str | None
 
 
 class ConflictOfInterest(RuleViolation):
@@ -113,18 +122,17 @@ class Reviewer(Aggregate):
         self.tied_prefectures = list(tied_prefectures)
 
     def check_independent_of(
-        self,
-        bodies: list[tuple[UUID, str | None]],
-        parameters: SchemeParameters,
+        self, bodies: list[ApplyingBody], parameters: SchemeParameters
     ) -> None:
-        """Refuse if tied to any of ``bodies`` (id, prefecture) under the scheme's policy."""
-        for body_id, prefecture in bodies:
-            if body_id in self.tied_organisation_ids:
+        """Refuse if tied to any applying body or, if the scheme says so, to its prefecture."""
+        by_prefecture = parameters.conflict_policy is ConflictPolicy.ORGANISATION_AND_PREFECTURE
+        for body in bodies:
+            if body.id in self.tied_organisation_ids:
+                msg = f"reviewer {self.user_id} is tied to {body.name}, which applies"
+                raise ConflictOfInterest(msg, field="reviewer_id", rule=CONFLICT_RULE)
+            if by_prefecture and body.prefecture in self.tied_prefectures:
                 msg = (
-                    f"reviewer {self.user_id} is tied to organisation {body_id} of this application"
+                    f"reviewer {self.user_id} is tied to {body.prefecture}, where {body.name} is; "
+                    "the scheme bars reviewers tied to the applicant's prefecture"
                 )
-                raise ConflictOfInterest(msg, field="reviewer_id", rule=rules.CONFLICT_OF_INTEREST)
-            by_prefecture = parameters.conflict_policy is ConflictPolicy.ORGANISATION_AND_PREFECTURE
-            if by_prefecture and prefecture in self.tied_prefectures:
-                msg = f"reviewer {self.user_id} is tied to {prefecture}, where the applicant is"
-                raise ConflictOfInterest(msg, field="reviewer_id", rule=rules.CONFLICT_OF_INTEREST)
+                raise ConflictOfInterest(msg, field="reviewer_id", rule=CONFLICT_RULE)

@@ -55,21 +55,42 @@ class SchemeParameters:
     )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "review_criteria", tuple(self.review_criteria))
+        self._require_criteria()
         self._require_positive_ints()
-        if not Decimal(0) < self.subsidy_rate <= Decimal(1):
-            msg = f"subsidy_rate must be above 0 and at most 1, not {self.subsidy_rate}"
-            raise InvalidValue(msg, field="subsidy_rate", rule="scheme.parameters")
-        for name in ("additional_charge_rate", "late_charge_rate"):
-            if not Decimal(0) <= getattr(self, name) < Decimal(1):
-                msg = f"{name} must be a yearly rate from 0 up to 1, not {getattr(self, name)}"
-                raise InvalidValue(msg, field=name, rule="scheme.parameters")
+        self._require_rate("subsidy_rate", low_open=True, high_closed=True)
+        self._require_rate("additional_charge_rate")
+        self._require_rate("late_charge_rate")
         if self.day_count_basis not in (360, 365, 366):
-            msg = f"day_count_basis must be 360, 365 or 366, not {self.day_count_basis}"
+            msg = f"day_count_basis must be 360, 365 or 366, not {self.day_count_basis!r}"
             raise InvalidValue(msg, field="day_count_basis", rule="scheme.parameters")
-        if not self.review_criteria or len(set(self.review_criteria)) != len(self.review_criteria):
-            msg = "review_criteria must name at least one criterion, each once"
+        if not isinstance(self.conflict_policy, ConflictPolicy):
+            allowed = ", ".join(p.value for p in ConflictPolicy)
+            msg = f"conflict_policy must be one of {allowed}, not {self.conflict_policy!r}"
+            raise InvalidValue(msg, field="conflict_policy", rule="scheme.parameters")
+
+    def _require_criteria(self) -> None:
+        criteria = self.review_criteria
+        valid = isinstance(criteria, tuple | list) and all(
+            isinstance(c, str) and c.strip() for c in criteria
+        )
+        if not valid or not criteria or len(set(criteria)) != len(criteria):
+            msg = f"review_criteria must name at least one criterion, each once, not {criteria!r}"
             raise InvalidValue(msg, field="review_criteria", rule="scheme.parameters")
+        object.__setattr__(self, "review_criteria", tuple(criteria))
+
+    def _require_rate(
+        self, name: str, *, low_open: bool = False, high_closed: bool = False
+    ) -> None:
+        """Rates are exact decimals: a float would make yen arithmetic inexact."""
+        rate = getattr(self, name)
+        low = "above 0" if low_open else "from 0"
+        high = "up to 1" if high_closed else "up to 1 (excluded)"
+        in_range = isinstance(rate, Decimal) and (
+            (rate > 0 if low_open else rate >= 0) and (rate <= 1 if high_closed else rate < 1)
+        )
+        if not in_range:
+            msg = f"{name} must be a decimal {low} {high}, e.g. Decimal('0.5'), not {rate!r}"
+            raise InvalidValue(msg, field=name, rule="scheme.parameters")
 
     def _require_positive_ints(self) -> None:
         for name in (
@@ -148,6 +169,9 @@ class Scheme(Aggregate):
             msg = "a change of the scheme's parameters needs a reason"
             raise InvalidValue(msg, field="reason", rule="scheme.reason_required")
         new = self.parameters.changed(changes)
+        if new == self.parameters:
+            msg = "the change leaves every parameter as it is"
+            raise InvalidValue(msg, field="changes", rule="scheme.parameters")
         self._parameters_changed(
             parameters=new,
             changed=sorted(changes),
