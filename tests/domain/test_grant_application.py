@@ -186,7 +186,7 @@ def test_return_for_revision_records_the_reason_and_ground() -> None:
     events = emitted(application)
     assert names(events) == ["Returned"]
     assert events[0].reason == "経費の積算根拠を補足してください"
-    assert events[0].rule == rules.GRANT_DECISION
+    assert events[0].rule == rules.RETURN_FOR_REVISION
     assert events[0].actor == APPROVER
     assert application.status is ApplicationStatus.RETURNED
 
@@ -246,7 +246,7 @@ def test_withdraw_records_the_reason_and_ground() -> None:
     events = emitted(application)
     assert names(events) == ["Withdrawn"]
     assert events[0].reason == "事業計画の見直しのため"
-    assert events[0].rule == rules.WITHDRAWAL
+    assert events[0].rule == rules.APPLICATION_WITHDRAWAL
     assert events[0].actor == APPLICANT
     assert application.status is ApplicationStatus.WITHDRAWN
 

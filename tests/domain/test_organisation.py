@@ -4,7 +4,7 @@ import pytest
 
 from domain_builders import ADMIN, APPLICANT, MEMBER_ID, emitted, names
 from subsidy.domain.errors import InvalidValue, PermissionDenied, RuleViolation
-from subsidy.domain.organisation import Organisation
+from subsidy.domain.organisation import Organisation, normalise_name
 from subsidy.domain.organisation_names import OrganisationKind
 
 
@@ -158,3 +158,12 @@ def test_add_member_refuses_anyone_but_an_administrator() -> None:
         organisation.add_member(member_id=MEMBER_ID, actor=APPLICANT)
 
     assert organisation.collect_events() == []
+
+
+def test_a_name_spelled_with_a_space_is_the_same_organisation() -> None:
+    spaced = Organisation.id_for("千葉県 いすみ市")
+
+    plain = Organisation.id_for("千葉県いすみ市")
+
+    assert spaced == plain
+    assert normalise_name("Nippon  Foundation ") == "Nippon Foundation"

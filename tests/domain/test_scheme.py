@@ -145,7 +145,9 @@ def test_change_parameters_refuses_an_unknown_parameter_name() -> None:
     ("changes", "field", "message"),
     [
         pytest.param({"subsidy_rate": Decimal(0)}, "subsidy_rate", "above 0", id="rate-0"),
-        pytest.param({"subsidy_rate": Decimal("1.01")}, "subsidy_rate", "above 0 up to 1,", id="rate>1"),
+        pytest.param(
+            {"subsidy_rate": Decimal("1.01")}, "subsidy_rate", "above 0 up to 1,", id="rate>1"
+        ),
         pytest.param(
             {"max_annual_amount": -1}, "max_annual_amount", "at least 1", id="negative-cap"
         ),

@@ -76,9 +76,9 @@ class PartnershipAgreement(Aggregate):
             raise RuleViolation(msg, field="on")
         if not reason.strip():
             raise InvalidValue("a termination needs a reason", field="reason")
-        self._terminated(on=on, reason=reason, actor=actor)
+        self._terminated(on=on, reason=reason, rule=rules.AGREEMENT, actor=actor)
 
     @event("Terminated")
-    def _terminated(self, *, on: date, reason: str, actor: Actor) -> None:
+    def _terminated(self, *, on: date, reason: str, rule: str, actor: Actor) -> None:
         self.terminated_on = on
         self.termination_reason = reason

@@ -178,12 +178,12 @@ class GrantApplication(Aggregate):
         agreements: list[PartnershipAgreement],
         actor: Actor,
     ) -> None:
-        """Submit (or, after a return, resubmit) under the scheme version in force ``on``.
+        """Submit (or, after a return, resubmit) under the scheme version in force now.
 
         Args:
             on: The submission date.
             scheme_id: The scheme applied to.
-            scheme_version: The parameter version in force on ``on``.
+            scheme_version: The parameter version in force at submission.
             parameters: That version's parameters.
             plan: The Action Plan the application pins.
             agreements: The partnership agreements the lead organisation is a party to.
@@ -301,7 +301,7 @@ class GrantApplication(Aggregate):
         next_status(self.status, Command.WITHDRAW)
         if not reason.strip():
             raise InvalidValue("a withdrawal needs a reason", field="reason")
-        self._withdrawn(reason=reason, rule=rules.WITHDRAWAL, actor=actor)
+        self._withdrawn(reason=reason, rule=rules.APPLICATION_WITHDRAWAL, actor=actor)
 
     @event("Withdrawn")
     def _withdrawn(self, *, reason: str, rule: str, actor: Actor) -> None:
@@ -426,7 +426,7 @@ class GrantApplication(Aggregate):
         """Send the application back to the applicant to revise and resubmit."""
         self._check_decision(Command.RETURN, actor)
         self._require_reason(reason)
-        self._returned(reason=reason, rule=rules.GRANT_DECISION, actor=actor)
+        self._returned(reason=reason, rule=rules.RETURN_FOR_REVISION, actor=actor)
 
     @event("Returned")
     def _returned(self, *, reason: str, rule: str, actor: Actor) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -13,10 +14,18 @@ from subsidy.domain.codes import validate_corporate_number, validate_local_gover
 from subsidy.domain.errors import InvalidValue, RuleViolation
 from subsidy.domain.organisation_names import PREFECTURES, OrganisationKind
 
+_SPACE_BETWEEN_JAPANESE = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
+
 
 def normalise_name(name: str) -> str:
-    """The canonical spelling of an organisation's name (NFKC, no surrounding spaces)."""
-    return unicodedata.normalize("NFKC", name).strip()
+    """The canonical spelling of an organisation's name.
+
+    NFKC (full-width letters and digits become ASCII), no spaces between Japanese characters
+    (千葉県 いすみ市 is 千葉県いすみ市), other runs of spaces collapsed to one.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    text = _SPACE_BETWEEN_JAPANESE.sub("", text)
+    return " ".join(text.split())
 
 
 class Organisation(Aggregate):

@@ -133,6 +133,7 @@ class Scheme(Aggregate):
         cls, *, code: str, name: str, parameters: SchemeParameters, actor: Actor
     ) -> Scheme:
         """Create a scheme with its first parameter version."""
+        actor.require(Role.SYSTEM, Role.ADMINISTRATOR)
         return cls(id=cls.id_for(code), code=code, name=name, parameters=parameters, actor=actor)
 
     @event("Registered")
