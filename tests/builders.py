@@ -31,6 +31,7 @@ LEAD = "千葉県いすみ市"
 MEMBER = "千葉県大多喜町"
 SIGNED_ON = date(2018, 1, 17)
 SUBMITTED_ON = date(2024, 4, 15)
+APPROPRIATION = 30_000_000
 
 
 def plan_content(
@@ -86,6 +87,8 @@ class World:
         if plan_years[1] - plan_years[0] + 1 < 5:
             engine.grant_plan_exception(ADMIN, plan_id, reason="合併協議中のため")
         engine.adopt_action_plan(applicant, plan_id, on=date(2024, 3, 1))
+        for fiscal_year in range(2024, 2030):
+            engine.set_appropriation(ADMIN, fiscal_year=fiscal_year, amount=APPROPRIATION)
         for reviewer in (REVIEWER_A, REVIEWER_B):
             engine.register_reviewer(ADMIN, user_id=reviewer.user_id, name=reviewer.user_id)
         return cls(engine, lead_id, member_id, plan_id, applicant)

@@ -177,6 +177,13 @@ def run_demo(engine: SubsidyEngine, agreements_csv: Path = AGREEMENTS_CSV) -> st
                 tied_organisation_ids=tuple(Organisation.id_for(t) for t in ties),
                 idempotency_key=f"demo:reviewer:{user_id}",
             )
+    for fiscal_year in range(2024, 2030):
+        engine.set_appropriation(
+            ADMIN,
+            fiscal_year=fiscal_year,
+            amount=20_000_000,
+            idempotency_key=f"demo:budget:{fiscal_year}",
+        )
     applications = _build_applications(scenario)
     return _summary(engine, summary.agreements_created, applications, scenario.notes)
 

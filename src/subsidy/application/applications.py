@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from subsidy.application.core import EngineCore, event_topic
 from subsidy.application.views import ApplicationView
 from subsidy.domain.action_plan import ActionPlan
 from subsidy.domain.actor import Actor
 from subsidy.domain.agreement import PartnershipAgreement
-from subsidy.domain.approval import Approval
 from subsidy.domain.budget import YearAmount, YearBudget
 from subsidy.domain.grant_application import GrantApplication
 from subsidy.domain.organisation import Organisation
@@ -208,19 +209,23 @@ class ApplicationUseCases(EngineCore):
     ) -> UUID:
         """Decide to grant (交付決定); returns the approval's id."""
 
-        def action() -> tuple[list[GrantApplication | Approval], UUID]:
+        def action() -> tuple[list[Aggregate], UUID]:
             application = self._load(
                 GrantApplication, application_id, expected_version=expected_version
             )
+            parameters = self._judged_under(application)
             approval = application.approve(
                 amounts=amounts,
                 conditions=conditions,
                 reason=reason,
                 notice_date=notice_date or self.today(),
-                parameters=self._judged_under(application),
+                parameters=parameters,
                 actor=actor,
             )
-            return [application, approval], approval.id
+            changed: list[Aggregate] = [application, approval]
+            for year in approval.amounts:
+                changed += self._fund_year(approval, year.fiscal_year, 0, year.amount, actor)
+            return changed, approval.id
 
         return self._execute("approve_application", actor, idempotency_key, action)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from subsidy.application.core import EngineCore
 from subsidy.application.views import ApprovalView
 from subsidy.domain.actor import Actor
 from subsidy.domain.approval import Approval
 from subsidy.domain.budget import YearAmount
-from subsidy.domain.scheme import Scheme, SchemeParameters
+from subsidy.domain.disbursement import AnnualDisbursement
+from subsidy.domain.fiscal_budget import FiscalBudget
 
 
 class ApprovalUseCases(EngineCore):
@@ -28,15 +31,22 @@ class ApprovalUseCases(EngineCore):
     ) -> None:
         """Approve a change of the decided amounts (変更承認)."""
 
-        def action() -> tuple[list[Approval], None]:
+        def action() -> tuple[list[Aggregate], None]:
             approval = self._load(Approval, approval_id, expected_version=expected_version)
+            before = {a.fiscal_year: a.amount for a in approval.amounts}
             approval.amend(
                 amounts=amounts,
                 reason=reason,
                 parameters=self._parameters_of(approval),
                 actor=actor,
             )
-            return [approval], None
+            after = {a.fiscal_year: a.amount for a in approval.amounts}
+            changed: list[Aggregate] = [approval]
+            for fiscal_year in sorted(before.keys() | after.keys()):
+                old, new = before.get(fiscal_year, 0), after.get(fiscal_year, 0)
+                if old != new:
+                    changed += self._fund_year(approval, fiscal_year, old, new, actor)
+            return changed, None
 
         self._execute("amend_approval", actor, idempotency_key, action)
 
@@ -47,15 +57,23 @@ class ApprovalUseCases(EngineCore):
         *,
         ground: str,
         on: date | None = None,
+        repayment_due_on: date | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> None:
-        """Revoke a grant decision (取消) on the stated ground."""
+        """Revoke a grant decision (取消): everything paid is ordered back, with 加算金."""
 
-        def action() -> tuple[list[Approval], None]:
+        def action() -> tuple[list[Aggregate], None]:
             approval = self._load(Approval, approval_id, expected_version=expected_version)
-            approval.revoke(on=on or self.today(), ground=ground, actor=actor)
-            return [approval], None
+            day = on or self.today()
+            approval.revoke(on=day, ground=ground, actor=actor)
+            period = self._parameters_of(approval).repayment_period_days
+            due_on = repayment_due_on or day + timedelta(days=period)
+            changed: list[Aggregate] = [approval]
+            for year in self._years_of(approval):
+                year.revoke(on=day, due_on=due_on, actor=actor)
+                changed.append(year)
+            return [*changed, *self._release_all(approval, "交付決定の取消", actor)], None
 
         self._execute("revoke_approval", actor, idempotency_key, action)
 
@@ -71,15 +89,17 @@ class ApprovalUseCases(EngineCore):
     ) -> None:
         """The applicant withdraws (取下げ) within the scheme's period after the notice."""
 
-        def action() -> tuple[list[Approval], None]:
+        def action() -> tuple[list[Aggregate], None]:
             approval = self._load(Approval, approval_id, expected_version=expected_version)
+            day = on or self.today()
             approval.withdraw(
-                on=on or self.today(),
-                reason=reason,
-                parameters=self._parameters_of(approval),
-                actor=actor,
+                on=day, reason=reason, parameters=self._parameters_of(approval), actor=actor
             )
-            return [approval], None
+            changed: list[Aggregate] = [approval]
+            for year in self._years_of(approval):
+                year.withdraw(on=day, actor=actor)
+                changed.append(year)
+            return [*changed, *self._release_all(approval, "交付申請の取下げ", actor)], None
 
         self._execute("withdraw_approval", actor, idempotency_key, action)
 
@@ -98,6 +118,18 @@ class ApprovalUseCases(EngineCore):
             total=a.total,
         )
 
-    def _parameters_of(self, approval: Approval) -> SchemeParameters:
-        scheme = self._load(Scheme, approval.scheme_id)
-        return scheme.parameters_at(approval.scheme_version)
+    def _years_of(self, approval: Approval) -> list[AnnualDisbursement]:
+        return [
+            self._load(AnnualDisbursement, AnnualDisbursement.id_for(approval.id, a.fiscal_year))
+            for a in approval.amounts
+        ]
+
+    def _release_all(self, approval: Approval, reason: str, actor: Actor) -> list[FiscalBudget]:
+        released = []
+        for amount in approval.amounts:
+            budget = self._budget(approval.scheme_id, amount.fiscal_year)
+            held = budget.reserved_for(approval.id)
+            if held:
+                budget.release(approval_id=approval.id, amount=held, reason=reason, actor=actor)
+                released.append(budget)
+        return released

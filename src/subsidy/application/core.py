@@ -21,7 +21,9 @@ from subsidy.domain.action_plan import ActionPlan
 from subsidy.domain.actor import SYSTEM, Actor
 from subsidy.domain.agreement import PartnershipAgreement
 from subsidy.domain.approval import Approval
-from subsidy.domain.errors import ConcurrencyConflict, NotFound, SubsidyError
+from subsidy.domain.disbursement import AnnualDisbursement
+from subsidy.domain.errors import ConcurrencyConflict, NotFound, RuleViolation, SubsidyError
+from subsidy.domain.fiscal_budget import FiscalBudget
 from subsidy.domain.grant_application import GrantApplication
 from subsidy.domain.organisation import Organisation
 from subsidy.domain.review import Reviewer
@@ -217,6 +219,45 @@ class EngineCore(Application[UUID]):
             with contextlib.suppress(IntegrityError):
                 self.save(scheme)
         return scheme_id
+
+    def _parameters_of(self, approval: Approval) -> SchemeParameters:
+        """The scheme parameters the approval's application was judged under."""
+        scheme = self._load(Scheme, approval.scheme_id)
+        return scheme.parameters_at(approval.scheme_version)
+
+    def _budget(self, scheme_id: UUID, fiscal_year: int) -> FiscalBudget:
+        budget_id = FiscalBudget.id_for(scheme_id, fiscal_year)
+        if not self._exists(budget_id):
+            msg = f"no appropriation is set for FY{fiscal_year}; an administrator sets it first"
+            raise RuleViolation(msg, field="fiscal_year", rule="budget.appropriation")
+        return self._load(FiscalBudget, budget_id)
+
+    def _fund_year(
+        self, approval: Approval, fiscal_year: int, before: int, after: int, actor: Actor
+    ) -> list[Aggregate]:
+        """Move a year's reservation and disbursement from ``before`` to ``after`` yen."""
+        budget = self._budget(approval.scheme_id, fiscal_year)
+        if after > before:
+            budget.reserve(approval_id=approval.id, amount=after - before, actor=actor)
+        else:
+            reason = "交付決定の変更による減額"
+            budget.release(
+                approval_id=approval.id, amount=before - after, reason=reason, actor=actor
+            )
+        year_id = AnnualDisbursement.id_for(approval.id, fiscal_year)
+        if self._exists(year_id):
+            year = self._load(AnnualDisbursement, year_id)
+            year.change_decided(amount=after, actor=actor)
+        else:
+            year = AnnualDisbursement.open(
+                approval_id=approval.id,
+                organisation_id=approval.organisation_id,
+                fiscal_year=fiscal_year,
+                decided=after,
+                report_due_on=self._parameters_of(approval).report_due_on(fiscal_year),
+                actor=actor,
+            )
+        return [budget, year]
 
     def _default_scheme(self) -> Scheme:
         return self._load(Scheme, Scheme.id_for(DEFAULT_SCHEME_CODE))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from subsidy.application.applications import ApplicationUseCases
 from subsidy.application.approvals import ApprovalUseCases
+from subsidy.application.finance import FinanceUseCases
 from subsidy.application.organisations import OrganisationUseCases
 from subsidy.application.plans import PlanUseCases
 
@@ -13,6 +14,7 @@ class SubsidyEngine(
     PlanUseCases,
     ApplicationUseCases,
     ApprovalUseCases,
+    FinanceUseCases,
 ):
     """The service layer of the grant scheme.
 

@@ -94,3 +94,43 @@ class PlanView:
     content: PlanContent
     adopted_versions: int
     exception_reason: str | None
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """A repayment order and what is owed on it."""
+
+    number: int
+    kind: str
+    principal_ordered: int
+    due_on: date
+    principal_owed: int
+    additional_charge_owed: int
+    late_charge_owed: int
+
+
+@dataclass(frozen=True)
+class DisbursementView:
+    """One approval's money in one fiscal year, as of a day."""
+
+    id: UUID
+    version: int
+    approval_id: UUID
+    fiscal_year: int
+    decided: int
+    paid: int
+    determined: int | None
+    held: int
+    report_due_on: date
+    reported: bool
+    ended: str | None
+    closed: bool
+    as_of: date
+    orders: tuple[OrderView, ...]
+
+    @property
+    def owed(self) -> int:
+        """Everything owed back on ``as_of``."""
+        return sum(
+            o.principal_owed + o.additional_charge_owed + o.late_charge_owed for o in self.orders
+        )

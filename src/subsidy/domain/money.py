@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from subsidy.domain.errors import InvalidValue
@@ -41,3 +42,35 @@ def require_thousands(amount: int, field: str) -> int:
         )
         raise InvalidValue(msg, field=field, rule="money.floor_to_thousand")
     return amount
+
+
+def split_instalments(total: int, count: int) -> list[int]:
+    """Split ``total`` yen into ``count`` instalments; the remainder goes to the first one."""
+    require_yen(total, "total")
+    if count < 1:
+        raise InvalidValue(f"split into at least one instalment, not {count}", field="count")
+    base, remainder = divmod(total, count)
+    return [base + remainder, *([base] * (count - 1))]
+
+
+@dataclass(frozen=True)
+class Calculation:
+    """The arithmetic behind a money event: rule, formula, inputs and result.
+
+    Stored on the event itself, so an auditor can redo every amount from the history alone.
+    """
+
+    rule: str
+    formula: str
+    inputs: dict[str, str]
+    result: int
+    steps: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", tuple(self.steps))
+
+    def explain(self) -> str:
+        """The calculation as one readable paragraph."""
+        given = ", ".join(f"{k} = {v}" for k, v in self.inputs.items())
+        lines = [f"{self.formula} with {given} → {self.result:,} yen ({self.rule})"]
+        return "\n".join([*lines, *(f"  {step}" for step in self.steps)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -42,6 +43,8 @@ class SchemeParameters:
     min_reviews: int = 2
     withdrawal_period_days: int = 10
     report_due_days: int = 30
+    report_latest_day: str = "04-10"
+    repayment_period_days: int = 20
     additional_charge_rate: Decimal = Decimal("0.1095")
     late_charge_rate: Decimal = Decimal("0.1095")
     day_count_basis: int = 365
@@ -56,6 +59,7 @@ class SchemeParameters:
 
     def __post_init__(self) -> None:
         self._require_criteria()
+        self._latest_report_day()
         self._require_positive_ints()
         self._require_rate("subsidy_rate", low_open=True, high_closed=True)
         self._require_rate("additional_charge_rate")
@@ -92,6 +96,25 @@ class SchemeParameters:
             msg = f"{name} must be a decimal {low} {high}, e.g. Decimal('0.5'), not {rate!r}"
             raise InvalidValue(msg, field=name, rule="scheme.parameters")
 
+    def _latest_report_day(self) -> tuple[int, int]:
+        try:
+            month, day = (int(part) for part in str(self.report_latest_day).split("-"))
+            date(2001, month, day)  # a common year: 02-29 would not exist every year
+        except ValueError:
+            msg = f"report_latest_day must be MM-DD, e.g. 04-10, not {self.report_latest_day!r}"
+            raise InvalidValue(msg, field="report_latest_day", rule="scheme.parameters") from None
+        return month, day
+
+    def report_due_on(self, fiscal_year: int, activity_ends_on: date | None = None) -> date:
+        """When the performance report for ``fiscal_year`` is due.
+
+        ``report_due_days`` after the year's activity ends (by default the fiscal year's last
+        day), and no later than ``report_latest_day`` of the next fiscal year.
+        """
+        ends = activity_ends_on or date(fiscal_year + 1, 3, 31)
+        month, day = self._latest_report_day()
+        return min(ends + timedelta(days=self.report_due_days), date(fiscal_year + 1, month, day))
+
     def _require_positive_ints(self) -> None:
         for name in (
             "max_annual_amount",
@@ -100,6 +123,7 @@ class SchemeParameters:
             "min_reviews",
             "withdrawal_period_days",
             "report_due_days",
+            "repayment_period_days",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

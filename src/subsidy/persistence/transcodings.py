@@ -17,6 +17,9 @@ from subsidy.domain.action_plan import PlanStatus
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.approval import ApprovalStatus
 from subsidy.domain.budget import CostCategory, CostLine, YearAmount, YearBudget
+from subsidy.domain.charges import Receipt
+from subsidy.domain.disbursement_values import Payment, PaymentKind, PerformanceReport
+from subsidy.domain.money import Calculation
 from subsidy.domain.organisation_names import OrganisationKind
 from subsidy.domain.plan_content import (
     Component,
@@ -27,6 +30,7 @@ from subsidy.domain.plan_content import (
     PlanContent,
     TargetRole,
 )
+from subsidy.domain.repayment import Allocation, OrderKind, RepaymentOrder, RepaymentReceived
 from subsidy.domain.review import Recommendation, Review
 from subsidy.domain.scheme import ConflictPolicy, SchemeParameters
 from subsidy.domain.workflow import ApplicationStatus
@@ -41,6 +45,13 @@ VALUE_TYPES: tuple[type[Any], ...] = (
     YearBudget,
     YearAmount,
     Review,
+    Payment,
+    PerformanceReport,
+    Receipt,
+    RepaymentOrder,
+    Allocation,
+    RepaymentReceived,
+    Calculation,
 )
 
 ENUM_TYPES: tuple[type[Enum], ...] = (
@@ -56,6 +67,8 @@ ENUM_TYPES: tuple[type[Enum], ...] = (
     Recommendation,
     ApplicationStatus,
     ApprovalStatus,
+    PaymentKind,
+    OrderKind,
 )
 
 
