@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
+
+import pytest
 
 from subsidy.application import SubsidyEngine
 from subsidy.application.organisations import AgreementRow
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.budget import CostCategory, CostLine, YearAmount, YearBudget
+from subsidy.domain.errors import SubsidyError
 from subsidy.domain.organisation import Organisation
 from subsidy.domain.organisation_names import OrganisationKind
 from subsidy.domain.plan_content import (
@@ -32,6 +36,7 @@ MEMBER = "千葉県大多喜町"
 SIGNED_ON = date(2018, 1, 17)
 SUBMITTED_ON = date(2024, 4, 15)
 APPROPRIATION = 30_000_000
+APPROPRIATED_YEARS = range(2024, 2028)
 
 
 def plan_content(
@@ -87,7 +92,7 @@ class World:
         if plan_years[1] - plan_years[0] + 1 < 5:
             engine.grant_plan_exception(ADMIN, plan_id, reason="合併協議中のため")
         engine.adopt_action_plan(applicant, plan_id, on=date(2024, 3, 1))
-        for fiscal_year in range(2024, 2030):
+        for fiscal_year in APPROPRIATED_YEARS:
             engine.set_appropriation(ADMIN, fiscal_year=fiscal_year, amount=APPROPRIATION)
         for reviewer in (REVIEWER_A, REVIEWER_B):
             engine.register_reviewer(ADMIN, user_id=reviewer.user_id, name=reviewer.user_id)
@@ -138,3 +143,16 @@ class World:
 def event_count(engine: SubsidyEngine) -> int:
     """How many events the store holds (its highest notification id)."""
     return engine.recorder.max_notification_id() or 0
+
+
+def refused(
+    engine: SubsidyEngine, error: type[SubsidyError], match: str, command: Callable[[], object]
+) -> SubsidyError:
+    """Run ``command``, expect ``error`` matching ``match``, and check nothing was stored."""
+    before = event_count(engine)
+
+    with pytest.raises(error, match=match) as raised:
+        command()
+
+    assert event_count(engine) == before
+    return raised.value

@@ -14,15 +14,17 @@ from subsidy.bootstrap import build_engine, configure_logging
 from subsidy.demo import run_demo
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import SubsidyError
-from subsidy.domain.wareki import format_wareki
+from subsidy.domain.wareki import format_wareki, parse_date
 from subsidy.importing.agreements_csv import read_agreements
 from subsidy.settings import Settings
 
 app = typer.Typer(help="Event-sourced administration of the Center's HR-development grant.")
 agreements_app = typer.Typer(help="Partnership agreements (人材育成に関する連携協定).")
 scheme_app = typer.Typer(help="The scheme and its parameters.")
+deadlines_app = typer.Typer(help="Deadlines of performance reports and repayments.")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(scheme_app, name="scheme")
+app.add_typer(deadlines_app, name="deadlines")
 
 
 def _engine() -> SubsidyEngine:
@@ -91,6 +93,22 @@ def show_scheme() -> None:
     for name, value in vars(scheme.parameters).items():
         shown = value.value if hasattr(value, "value") else value
         typer.echo(f"  {name}: {shown}")
+
+
+@deadlines_app.command("run")
+def run_deadlines(
+    today: Annotated[
+        str | None, typer.Option(help="The day to judge by (ISO or 和暦); default: today in Japan")
+    ] = None,
+) -> None:
+    """Record an event for each report or repayment that has become overdue (idempotent)."""
+    engine = _engine()
+    try:
+        day = parse_date(today, field="today") if today else engine.today()
+        recorded = engine.run_deadlines(today=day)
+    except SubsidyError as error:
+        raise _fail(error) from None
+    typer.echo(f"{recorded} overdue deadline(s) recorded as of {day.isoformat()}")
 
 
 @app.command()

@@ -14,7 +14,7 @@ from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import ConcurrencyConflict, IdempotencyKeyReused
 
-from builders import APPROVER, SUBMITTED_ON, World, amounts, event_count, year
+from builders import ADMIN, APPROVER, SUBMITTED_ON, World, amounts, event_count, year
 from conftest import ALL_STORES, DURABLE_STORES, make_engine
 
 SECOND_APPROVER = Actor("approver-2", Role.APPROVER)
@@ -233,3 +233,92 @@ def test_two_processes_approving_one_application_exactly_one_succeeds(
 
     assert outcomes == ["approved", "conflict"]
     assert granted_events(engine, application_id) == 1
+
+
+def reserved_events(engine: SubsidyEngine) -> int:
+    return sum(
+        1
+        for notification in engine.recorder.select_notifications(1, 10_000)
+        if notification.topic.endswith("FiscalBudget.Reserved")
+    )
+
+
+def two_applications_for_the_last_budget(engine: SubsidyEngine) -> list[UUID]:
+    world = World.build(engine)
+    engine.set_appropriation(ADMIN, fiscal_year=2024, amount=1_500_000, reason="補正後の残額")
+    return [world.reviewed(year(2024)), world.reviewed(year(2024))]
+
+
+@pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
+def test_two_threads_approving_for_the_last_yen_exactly_one_wins(engine: SubsidyEngine) -> None:
+    applications = two_applications_for_the_last_budget(engine)
+    hold_saves_until(engine, threading.Barrier(2))
+    outcomes: list[object] = []
+
+    def approve(application_id: UUID) -> None:
+        try:
+            outcomes.append(
+                engine.approve_application(
+                    APPROVER, application_id, amounts=amounts((2024, 1_500_000)), reason="可"
+                )
+            )
+        except ConcurrencyConflict as conflict:
+            outcomes.append(conflict)
+
+    threads = [threading.Thread(target=approve, args=(a,)) for a in applications]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(type(o).__name__ for o in outcomes) == ["ConcurrencyConflict", "UUID"]
+    assert reserved_events(engine) == 1
+    assert engine.fiscal_budget(2024) == (1_500_000, 1_500_000, 0)
+
+
+def _approve_for_budget_in_child(
+    url: str, application_id: UUID, barrier: Any, results: Any
+) -> None:
+    try:
+        engine = make_engine(url)
+    except Exception as error:
+        barrier.abort()
+        results.put(f"unexpected {type(error).__name__}: {error}")
+        return
+    hold_saves_until(engine, barrier)
+    try:
+        engine.approve_application(
+            APPROVER, application_id, amounts=amounts((2024, 1_500_000)), reason="可"
+        )
+        results.put("approved")
+    except ConcurrencyConflict:
+        results.put("conflict")
+    except Exception as error:
+        results.put(f"unexpected {type(error).__name__}: {error}")
+    finally:
+        engine.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("store_url", DURABLE_STORES, indirect=True)
+def test_two_processes_approving_for_the_last_yen_exactly_one_wins(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    applications = two_applications_for_the_last_budget(engine)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    results = context.Queue()
+    processes = [
+        context.Process(target=_approve_for_budget_in_child, args=(store_url, a, barrier, results))
+        for a in applications
+    ]
+
+    for process in processes:
+        process.start()
+    outcomes = sorted(results.get(timeout=60) for _ in processes)
+    for process in processes:
+        process.join(timeout=60)
+
+    assert outcomes == ["approved", "conflict"]
+    assert reserved_events(engine) == 1
+    assert engine.fiscal_budget(2024) == (1_500_000, 1_500_000, 0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ import pytest
 
 from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
-from subsidy.domain.errors import PermissionDenied, RuleViolation, SubsidyError
+from subsidy.domain.errors import PermissionDenied, RuleViolation
 
 from builders import (
     ADMIN,
@@ -19,26 +18,13 @@ from builders import (
     SUBMITTED_ON,
     World,
     amounts,
-    event_count,
     plan_content,
+    refused,
     year,
 )
 from conftest import ALL_STORES
 
 pytestmark = pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
-
-
-def refused(
-    engine: SubsidyEngine, error: type[SubsidyError], match: str, command: Callable[[], object]
-) -> SubsidyError:
-    """Run ``command``, expect ``error`` matching ``match``, and check nothing was stored."""
-    before = event_count(engine)
-
-    with pytest.raises(error, match=match) as raised:
-        command()
-
-    assert event_count(engine) == before
-    return raised.value
 
 
 def test_a_year_over_the_annual_cap_is_refused(engine: SubsidyEngine) -> None:
