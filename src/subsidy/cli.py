@@ -6,6 +6,7 @@ import getpass
 import json
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 
@@ -14,7 +15,7 @@ from subsidy.bootstrap import build_engine, configure_logging
 from subsidy.demo import run_demo
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import SubsidyError
-from subsidy.domain.wareki import format_wareki, parse_date
+from subsidy.domain.wareki import format_fiscal_year, format_wareki, parse_date
 from subsidy.importing.agreements_csv import read_agreements
 from subsidy.settings import Settings
 
@@ -22,9 +23,11 @@ app = typer.Typer(help="Event-sourced administration of the Center's HR-developm
 agreements_app = typer.Typer(help="Partnership agreements (人材育成に関する連携協定).")
 scheme_app = typer.Typer(help="The scheme and its parameters.")
 deadlines_app = typer.Typer(help="Deadlines of performance reports and repayments.")
+disbursements_app = typer.Typer(help="The money of an approval, year by year.")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(scheme_app, name="scheme")
 app.add_typer(deadlines_app, name="deadlines")
+app.add_typer(disbursements_app, name="disbursements")
 
 
 def _engine() -> SubsidyEngine:
@@ -109,6 +112,29 @@ def run_deadlines(
     except SubsidyError as error:
         raise _fail(error) from None
     typer.echo(f"{recorded} overdue deadline(s) recorded as of {day.isoformat()}")
+
+
+@disbursements_app.command("show")
+def show_disbursement(
+    approval_id: Annotated[str, typer.Argument(help="The approval's id")],
+    fiscal_year: Annotated[int, typer.Argument(help="The fiscal year, e.g. 2024")],
+) -> None:
+    """Show one year's money and the arithmetic behind every amount."""
+    engine = _engine()
+    try:
+        approval = UUID(approval_id)
+        view = engine.disbursement(approval, fiscal_year)
+        trail = engine.money_trail(approval, fiscal_year)
+    except (SubsidyError, ValueError) as error:
+        raise _fail(
+            error if isinstance(error, SubsidyError) else SubsidyError(str(error))
+        ) from None
+    typer.echo(
+        f"{format_fiscal_year(fiscal_year)}: decided {view.decided:,}円, paid {view.paid:,}円, "
+        f"held {view.held:,}円, owed {view.owed:,}円 as of {view.as_of}"
+    )
+    for step in trail:
+        typer.echo(f"#{step.version} {step.event} by {step.actor}: {step.calculation.explain()}")
 
 
 @app.command()

@@ -26,7 +26,8 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def listed(runner: CliRunner) -> list[dict[str, object]]:
     result = runner.invoke(app, ["agreements", "list", "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
+    rows: list[dict[str, object]] = json.loads(result.stdout)
+    return rows
 
 
 def test_the_console_script_imports_and_lists_the_48_agreements(tmp_path: Path) -> None:

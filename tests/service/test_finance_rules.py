@@ -220,3 +220,33 @@ def test_overdue_deadlines_are_recorded_once(engine: SubsidyEngine) -> None:
 
     assert first == 1
     assert second == 0
+
+
+def test_every_money_event_carries_the_arithmetic_of_its_amount(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+    approval_id = world.approved()
+    engine.record_advance(FINANCE, approval_id, 2024, amount=1_500_000, paid_on=date(2024, 6, 1))
+    engine.submit_performance_report(
+        world.applicant, approval_id, 2024, cost_lines=cost(1_000_000), reported_on=date(2025, 4, 1)
+    )
+    engine.determine_amount(
+        FINANCE, approval_id, 2024, on=date(2025, 4, 20), repayment_due_on=date(2025, 5, 20)
+    )
+    engine.record_repayment(
+        FINANCE, approval_id, 2024, amount=504_500, received_on=date(2025, 6, 19)
+    )
+
+    trail = engine.money_trail(approval_id, 2024)
+
+    assert [(s.event, s.amount) for s in trail] == [
+        ("PaymentRecorded", 1_500_000),
+        ("Determined", 1_000_000),
+        ("RepaymentOrdered", 500_000),
+        ("RepaymentReceived", 504_500),
+    ]
+    determined = trail[1].calculation
+    assert determined.formula == "min(decided, floor_1000(eligible cost × rate))"
+    assert determined.inputs["eligible_cost"] == "1000000"
+    assert "延滞金 500,000 × 0.1095 × 30/365 (2025-05-21–2025-06-19)" in "\n".join(
+        trail[3].calculation.steps
+    )

@@ -37,7 +37,7 @@ def hold_saves_until(engine: SubsidyEngine, barrier: Any) -> None:
         barrier.wait(timeout=30)
         return original(*objs, **kwargs)
 
-    engine.save = save  # type: ignore[method-assign]
+    object.__setattr__(engine, "save", save)
 
 
 @pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)

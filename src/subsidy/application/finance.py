@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from subsidy.application.core import EngineCore, event_topic
-from subsidy.application.views import DisbursementView, OrderView
+from subsidy.application.views import DisbursementView, MoneyStep, OrderView
 from subsidy.domain.actor import SYSTEM, Actor
 from subsidy.domain.approval import Approval
 from subsidy.domain.budget import CostLine
 from subsidy.domain.disbursement import AnnualDisbursement
 from subsidy.domain.errors import NotFound
 from subsidy.domain.fiscal_budget import FiscalBudget
+from subsidy.domain.money import Calculation
 
 
 class FinanceUseCases(EngineCore):
@@ -230,6 +232,26 @@ class FinanceUseCases(EngineCore):
                 for b in owed
             ),
         )
+
+    def money_trail(self, approval_id: UUID, fiscal_year: int) -> list[MoneyStep]:
+        """Every money event of the year with the arithmetic it carries, in order."""
+        year = self._year(approval_id, fiscal_year)
+        steps = []
+        events: list[Any] = list(self.events.get(year.id))
+        for event in events:
+            calculation = getattr(event, "calculation", None)
+            if isinstance(calculation, Calculation):
+                steps.append(
+                    MoneyStep(
+                        version=event.originator_version,
+                        event=type(event).__name__,
+                        recorded_at=event.timestamp,
+                        actor=event.actor.user_id,
+                        amount=calculation.result,
+                        calculation=calculation,
+                    )
+                )
+        return steps
 
     def _year(self, approval_id: UUID, fiscal_year: int) -> AnnualDisbursement:
         year_id = AnnualDisbursement.id_for(approval_id, fiscal_year)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from subsidy.domain.budget import YearAmount, YearBudget
+from subsidy.domain.money import Calculation
 from subsidy.domain.plan_content import PlanContent
 from subsidy.domain.review import Review
 from subsidy.domain.scheme import SchemeParameters
@@ -134,3 +135,15 @@ class DisbursementView:
         return sum(
             o.principal_owed + o.additional_charge_owed + o.late_charge_owed for o in self.orders
         )
+
+
+@dataclass(frozen=True)
+class MoneyStep:
+    """One money event of a disbursement year and the arithmetic stored on it."""
+
+    version: int
+    event: str
+    recorded_at: datetime
+    actor: str
+    amount: int
+    calculation: Calculation
