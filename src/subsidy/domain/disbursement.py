@@ -254,7 +254,12 @@ class AnnualDisbursement(Aggregate):
         calculation = Calculation(
             rule=rules.REPAYMENT,
             formula="principal first, then 加算金, then 延滞金 (each floored to the yen)",
-            inputs={"owed_before": str(total_owed), "received": str(amount)},
+            inputs={
+                "owed_before": str(total_owed),
+                "to_principal": str(sum(a.principal for a in allocations)),
+                "to_加算金": str(sum(a.additional_charge for a in allocations)),
+                "to_延滞金": str(sum(a.late_charge for a in allocations)),
+            },
             result=amount,
             steps=steps,
         )

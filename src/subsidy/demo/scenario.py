@@ -12,6 +12,7 @@ from pathlib import Path
 from uuid import UUID
 
 from subsidy.application import SubsidyEngine
+from subsidy.demo.finance import money_summary, run_isumi_years, run_mishima_revocation
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.budget import CostCategory, CostLine, YearAmount, YearBudget
 from subsidy.domain.errors import SubsidyError
@@ -29,7 +30,7 @@ from subsidy.domain.review import Recommendation, Reviewer
 from subsidy.domain.wareki import format_fiscal_year, format_wareki
 from subsidy.importing.agreements_csv import read_agreements
 
-AGREEMENTS_CSV = Path(__file__).resolve().parents[2] / "data" / "partnership_agreements.csv"
+AGREEMENTS_CSV = Path(__file__).resolve().parents[3] / "data" / "partnership_agreements.csv"
 ADMIN = Actor("admin-yamada", Role.ADMINISTRATOR)
 APPROVER = Actor("approver-kobayashi", Role.APPROVER)
 REVIEWERS = {
@@ -185,7 +186,16 @@ def run_demo(engine: SubsidyEngine, agreements_csv: Path = AGREEMENTS_CSV) -> st
             idempotency_key=f"demo:budget:{fiscal_year}",
         )
     applications = _build_applications(scenario)
-    return _summary(engine, summary.agreements_created, applications, scenario.notes)
+    isumi, _, mishima, _ = (engine.application(a).approval_id for a in applications)
+    assert isumi is not None
+    assert mishima is not None
+    run_isumi_years(engine, isumi, scenario.applicant("千葉県いすみ市")[1])
+    run_mishima_revocation(engine, mishima)
+    lines = _summary(engine, summary.agreements_created, applications, scenario.notes)
+    lines += ["", "money (交付・確定・返還):"]
+    lines += money_summary(engine, isumi, "千葉県いすみ市", [2024, 2025, 2026])
+    lines += money_summary(engine, mishima, "静岡県三島市 (交付決定取消)", [2024])
+    return "\n".join(lines)
 
 
 def _reviewer_exists(engine: SubsidyEngine, user_id: str) -> bool:
@@ -300,7 +310,7 @@ def _build_applications(s: _Scenario) -> list[UUID]:
 
 def _summary(
     engine: SubsidyEngine, new_agreements: int, applications: list[UUID], notes: list[str]
-) -> str:
+) -> list[str]:
     scheme = engine.scheme()
     agreements = engine.list_agreements()
     lines = [
@@ -328,4 +338,4 @@ def _summary(
         lines.append(line)
     if notes:
         lines += ["", "rules at work:", *(f"  {n}" for n in notes)]
-    return "\n".join(lines)
+    return lines
