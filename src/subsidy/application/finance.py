@@ -15,6 +15,8 @@ from subsidy.domain.disbursement import AnnualDisbursement
 from subsidy.domain.errors import NotFound
 from subsidy.domain.fiscal_budget import FiscalBudget
 from subsidy.domain.money import Calculation
+from subsidy.projections.holdings import TOPIC_EVENTS as HOLDING_EVENTS
+from subsidy.projections.holdings import holdings
 
 
 class FinanceUseCases(EngineCore):
@@ -252,6 +254,11 @@ class FinanceUseCases(EngineCore):
                     )
                 )
         return steps
+
+    def holdings(self) -> dict[tuple[UUID, int], int]:
+        """Held yen per (approval, fiscal year), folded from the stored money events."""
+        topics = [event_topic(aggregate, name) for aggregate, name in HOLDING_EVENTS]
+        return holdings(self._scan(topics))
 
     def _year(self, approval_id: UUID, fiscal_year: int) -> AnnualDisbursement:
         year_id = AnnualDisbursement.id_for(approval_id, fiscal_year)
