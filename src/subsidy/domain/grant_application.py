@@ -12,14 +12,12 @@ from subsidy.domain.action_plan import ActionPlan
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.agreement import PartnershipAgreement
 from subsidy.domain.approval import Approval, check_decided_amounts
-from subsidy.domain.budget import YearAmount, YearBudget, check_budget, require_consecutive
+from subsidy.domain.budget import YearAmount, YearBudget, check_budget
 from subsidy.domain.errors import (
     InvalidValue,
-    NotFound,
     PermissionDenied,
     RuleViolation,
 )
-from subsidy.domain.money import grant_ceiling
 from subsidy.domain.review import (
     CONFLICT_RULE,
     ApplyingBody,
@@ -29,6 +27,7 @@ from subsidy.domain.review import (
     check_scores,
 )
 from subsidy.domain.scheme import SchemeParameters
+from subsidy.domain.submission import check_agreement, check_plan, check_years
 from subsidy.domain.workflow import ApplicationStatus, Command, next_status
 
 
@@ -192,9 +191,14 @@ class GrantApplication(Aggregate):
         actor.require_applicant_for(self.organisation_id)
         resubmission = self.status is ApplicationStatus.RETURNED
         next_status(self.status, Command.RESUBMIT if resubmission else Command.SUBMIT)
-        self._check_agreement(on, agreements)
-        self._check_plan(plan, parameters)
-        self._check_years(plan, parameters)
+        check_agreement(self.organisation_id, on, agreements)
+        content = check_plan(
+            plan,
+            pinned=(self.plan_id, self.plan_version),
+            organisation_id=self.organisation_id,
+            parameters=parameters,
+        )
+        check_years(self.years, content, parameters)
         trigger = self._resubmitted if resubmission else self._submitted
         trigger(
             submitted_on=on,
@@ -229,71 +233,6 @@ class GrantApplication(Aggregate):
         self.former_reviewer_ids.extend(self.reviewer_ids)
         self.reviewer_ids = []
         self.reviews = []
-
-    def _check_agreement(self, on: date, agreements: list[PartnershipAgreement]) -> None:
-        if not any(self.organisation_id in a.party_ids and a.is_in_force(on) for a in agreements):
-            msg = (
-                f"the lead organisation has no partnership agreement with the Center "
-                f"in force on {on.isoformat()}"
-            )
-            raise RuleViolation(msg, field="organisation_id", rule="scheme.partnership_agreement")
-
-    def _check_plan(self, plan: ActionPlan, parameters: SchemeParameters) -> None:
-        if plan.id != self.plan_id or plan.owner_id != self.organisation_id:
-            msg = "the Action Plan must be the lead organisation's own"
-            raise RuleViolation(msg, field="plan_id", rule="scheme.action_plan")
-        try:
-            content = plan.adopted_version(self.plan_version)
-        except NotFound:
-            msg = f"version {self.plan_version} of the Action Plan has not been adopted"
-            raise RuleViolation(msg, field="plan_version", rule="scheme.action_plan") from None
-        if not plan.is_long_enough(content, parameters):
-            msg = (
-                f"the Action Plan covers {content.years} fiscal years; the scheme asks for at "
-                f"least {parameters.min_plan_years} unless an administrator records an exception"
-            )
-            raise RuleViolation(msg, field="plan_version", rule="scheme.min_plan_years")
-
-    def _check_years(self, plan: ActionPlan, parameters: SchemeParameters) -> None:
-        content = plan.adopted_version(self.plan_version)
-        if not self.years:
-            raise InvalidValue("request a grant for at least one fiscal year", field="years")
-        if len(self.years) > parameters.max_grant_years:
-            msg = (
-                f"{len(self.years)} grant years exceed the scheme's maximum of "
-                f"{parameters.max_grant_years}"
-            )
-            raise RuleViolation(msg, field="years", rule="scheme.max_grant_years")
-        require_consecutive([y.fiscal_year for y in self.years], "years")
-        for index, year in enumerate(self.years):
-            self._check_year(index, year, content.covers(year.fiscal_year), parameters)
-
-    @staticmethod
-    def _check_year(
-        index: int, year: YearBudget, in_plan: bool, parameters: SchemeParameters
-    ) -> None:
-        field = f"years[{index}]"
-        fy = year.fiscal_year
-        if not in_plan:
-            msg = f"FY{fy} lies outside the Action Plan's period"
-            raise RuleViolation(msg, field=f"{field}.fiscal_year", rule="scheme.action_plan")
-        if year.requested <= 0:
-            msg = f"FY{fy}: request a grant above zero"
-            raise InvalidValue(msg, field=f"{field}.requested")
-        if year.requested > parameters.max_annual_amount:
-            msg = (
-                f"FY{fy}: {year.requested:,} yen requested exceeds the annual cap of "
-                f"{parameters.max_annual_amount:,} yen"
-            )
-            raise RuleViolation(msg, field=f"{field}.requested", rule="scheme.max_annual_amount")
-        ceiling = grant_ceiling(year.eligible_cost, parameters.subsidy_rate)
-        if year.requested > ceiling:
-            msg = (
-                f"FY{fy}: {year.requested:,} yen requested exceeds eligible cost "
-                f"{year.eligible_cost:,} yen × rate {parameters.subsidy_rate}, floored to "
-                f"¥1,000: {ceiling:,} yen"
-            )
-            raise RuleViolation(msg, field=f"{field}.requested", rule="scheme.subsidy_rate")
 
     def withdraw(self, *, reason: str, actor: Actor) -> None:
         """The applicant withdraws the application before a decision."""
