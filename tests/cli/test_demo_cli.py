@@ -38,6 +38,8 @@ def test_the_demo_prints_a_summary_and_a_second_run_records_nothing(
     assert "確定 1,480,000円" in first.stdout  # determined below the decided amount
     assert "to_延滞金 180]" in first.stdout  # the over-payment, repaid late
     assert "to_加算金 39360" in first.stdout  # the revocation, repaid with 加算金
-    assert "令和7年度 [closed] 交付決定 1,400,000円 支払 1,400,000円 確定 1,400,000円" in first.stdout
+    assert (
+        "令和7年度 [closed] 交付決定 1,400,000円 支払 1,400,000円 確定 1,400,000円" in first.stdout
+    )
     assert "(0 recorded by this run)" in second.stdout
     assert event_count(database) == count_after_first > 100

@@ -250,3 +250,24 @@ def test_every_money_event_carries_the_arithmetic_of_its_amount(engine: SubsidyE
     assert "延滞金 500,000 × 0.1095 × 30/365 (2025-05-21–2025-06-19)" in "\n".join(
         trail[3].calculation.steps
     )
+
+
+def test_a_repayment_dated_before_the_last_one_is_refused(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+    approval_id = world.approved()
+    engine.record_advance(FINANCE, approval_id, 2024, amount=1_000_000, paid_on=date(2024, 6, 1))
+    engine.revoke_approval(APPROVER, approval_id, ground="目的外使用", on=date(2024, 9, 1))
+    engine.record_repayment(
+        FINANCE, approval_id, 2024, amount=500_000, received_on=date(2024, 10, 10)
+    )
+
+    error = refused(
+        engine,
+        RuleViolation,
+        "repayments are recorded in date order; the last was received on 2024-10-10",
+        lambda: engine.record_repayment(
+            FINANCE, approval_id, 2024, amount=1_000, received_on=date(2024, 9, 1)
+        ),
+    )
+
+    assert error.rule == "repayment.in_order"

@@ -18,7 +18,7 @@ from subsidy.domain.actor import Actor, Role
 from subsidy.domain.budget import CostLine
 from subsidy.domain.charges import Receipt, allocate_to_receipts
 from subsidy.domain.disbursement_values import Payment, PaymentKind, PerformanceReport
-from subsidy.domain.errors import RuleViolation, TransitionNotAllowed
+from subsidy.domain.errors import InvalidValue, RuleViolation, TransitionNotAllowed
 from subsidy.domain.money import Calculation, grant_ceiling, require_yen
 from subsidy.domain.repayment import (
     OrderBalance,
@@ -242,6 +242,10 @@ class AnnualDisbursement(Aggregate):
         """Record money repaid: principal first, then 加算金, then 延滞金."""
         actor.require(Role.FINANCE)
         require_yen(amount, "amount", positive=True)
+        if self.repayments and received_on < self.repayments[-1].received_on:
+            last = self.repayments[-1].received_on
+            msg = f"repayments are recorded in date order; the last was received on {last}"
+            raise InvalidValue(msg, field="received_on", rule="repayment.in_order")
         owed_before = self.owed(received_on, parameters)
         total_owed = sum(b.total for b in owed_before)
         if total_owed == 0:
@@ -310,6 +314,7 @@ class AnnualDisbursement(Aggregate):
 
     def change_decided(self, *, amount: int, actor: Actor) -> None:
         """Follow an amendment of the decision; never below what was already paid."""
+        actor.require(Role.APPROVER)
         self._require_live("amend")
         if self.determined is not None:
             msg = f"FY{self.fiscal_year} is determined; its decided amount can no longer change"
@@ -328,6 +333,7 @@ class AnnualDisbursement(Aggregate):
 
     def revoke(self, *, on: date, due_on: date, actor: Actor) -> None:
         """The decision was revoked: order back everything paid and not yet ordered."""
+        actor.require(Role.APPROVER)
         self._require_live("revoke")
         self._ended(how="revoked", on=on, rule=rules.REVOCATION, actor=actor)
         to_order = self.paid - self.ordered
@@ -339,6 +345,7 @@ class AnnualDisbursement(Aggregate):
 
     def withdraw(self, *, on: date, actor: Actor) -> None:
         """The applicant withdrew (取下げ) before anything was paid."""
+        actor.require_applicant_for(self.organisation_id)
         self._require_live("withdraw")
         if self.paid:
             msg = f"FY{self.fiscal_year}: {self.paid:,} yen was already paid; revoke instead"
@@ -354,6 +361,7 @@ class AnnualDisbursement(Aggregate):
 
     def flag_overdue(self, *, today: date, parameters: SchemeParameters, actor: Actor) -> int:
         """Record each deadline passed since the last run; returns how many were recorded."""
+        actor.require(Role.SYSTEM, Role.FINANCE)
         recorded = 0
         report_missing = self.report is None and self.ended is None and self.decided > 0
         if report_missing and not self.report_overdue and today > self.report_due_on:

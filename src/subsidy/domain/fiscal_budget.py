@@ -84,6 +84,8 @@ class FiscalBudget(Aggregate):
 
     def reserve(self, *, approval_id: UUID, amount: int, actor: Actor) -> None:
         """Reserve ``amount`` more for ``approval_id``, refused beyond what remains."""
+        actor.require(Role.APPROVER)
+        require_yen(amount, "amount", positive=True)
         if amount > self.remaining:
             msg = (
                 f"FY{self.fiscal_year}: reserving {amount:,} yen would exceed the "
