@@ -100,8 +100,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     del exitstatus
     if os.environ.get("SUBSIDY_REQUIRE_POSTGRES", "") in ("", "0") or not _skipped_postgres:
         return
-    print(
-        f"\n{len(_skipped_postgres)} PostgreSQL test(s) were skipped "
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = (
+        f"{len(_skipped_postgres)} PostgreSQL test(s) were skipped "
         "but SUBSIDY_REQUIRE_POSTGRES is set: failing the run"
     )
+    if reporter is not None:
+        reporter.write_line(message, red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
