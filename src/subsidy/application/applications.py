@@ -70,12 +70,9 @@ class ApplicationUseCases(EngineCore):
     ) -> None:
         """Change a draft or a returned application."""
 
-        def action() -> tuple[list[GrantApplication], None]:
-            application = self._load(
-                GrantApplication, application_id, expected_version=expected_version
-            )
+        def change(aggregate: GrantApplication) -> None:
             self._load(ActionPlan, plan_id)
-            application.update_draft(
+            aggregate.update_draft(
                 title=title,
                 purpose=purpose,
                 plan_id=plan_id,
@@ -83,9 +80,15 @@ class ApplicationUseCases(EngineCore):
                 years=years,
                 actor=actor,
             )
-            return [application], None
 
-        self._execute("update_application_draft", actor, idempotency_key, action)
+        self._update(
+            "update_application_draft",
+            actor,
+            (GrantApplication, application_id),
+            change,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def submit_application(
         self,
@@ -98,23 +101,27 @@ class ApplicationUseCases(EngineCore):
     ) -> int:
         """Submit (or resubmit) under the scheme version in force; returns that version."""
 
-        def action() -> tuple[list[GrantApplication], int]:
-            application = self._load(
-                GrantApplication, application_id, expected_version=expected_version
-            )
+        def change(aggregate: GrantApplication) -> int:
             scheme = self._default_scheme()
-            application.submit(
+            aggregate.submit(
                 on=on or self.today(),
                 scheme_id=scheme.id,
                 scheme_version=scheme.parameters_version,
                 parameters=scheme.parameters,
-                plan=self._load(ActionPlan, application.plan_id),
-                agreements=self._agreements_of(application.organisation_id),
+                plan=self._load(ActionPlan, aggregate.plan_id),
+                agreements=self._agreements_of(aggregate.organisation_id),
                 actor=actor,
             )
-            return [application], scheme.parameters_version
+            return scheme.parameters_version
 
-        return self._execute("submit_application", actor, idempotency_key, action)
+        return self._update(
+            "submit_application",
+            actor,
+            (GrantApplication, application_id),
+            change,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def withdraw_application(
         self,
@@ -126,15 +133,14 @@ class ApplicationUseCases(EngineCore):
         idempotency_key: str | None = None,
     ) -> None:
         """Withdraw an application before it is decided."""
-
-        def action() -> tuple[list[GrantApplication], None]:
-            application = self._load(
-                GrantApplication, application_id, expected_version=expected_version
-            )
-            application.withdraw(reason=reason, actor=actor)
-            return [application], None
-
-        self._execute("withdraw_application", actor, idempotency_key, action)
+        self._update(
+            "withdraw_application",
+            actor,
+            (GrantApplication, application_id),
+            lambda a: a.withdraw(reason=reason, actor=actor),
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def assign_reviewer(
         self,
@@ -147,25 +153,28 @@ class ApplicationUseCases(EngineCore):
     ) -> None:
         """Assign a registered reviewer, refused on a conflict of interest."""
 
-        def action() -> tuple[list[GrantApplication], None]:
-            application = self._load(
-                GrantApplication, application_id, expected_version=expected_version
-            )
+        def change(aggregate: GrantApplication) -> None:
             reviewer = self._load(Reviewer, Reviewer.id_for(reviewer_user_id))
             bodies = [
                 ApplyingBody(body_id, body.name, body.prefecture)
-                for body_id in application.bodies()
+                for body_id in aggregate.bodies()
                 for body in [self._load(Organisation, body_id)]
             ]
-            application.assign_reviewer(
+            aggregate.assign_reviewer(
                 reviewer=reviewer,
                 bodies=bodies,
-                parameters=self._judged_under(application),
+                parameters=self._judged_under(aggregate),
                 actor=actor,
             )
-            return [application], None
 
-        self._execute("assign_reviewer", actor, idempotency_key, action)
+        self._update(
+            "assign_reviewer",
+            actor,
+            (GrantApplication, application_id),
+            change,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def record_review(
         self,
@@ -180,20 +189,23 @@ class ApplicationUseCases(EngineCore):
     ) -> None:
         """Record the acting reviewer's scores, recommendation and comment."""
 
-        def action() -> tuple[list[GrantApplication], None]:
-            application = self._load(
-                GrantApplication, application_id, expected_version=expected_version
-            )
-            application.record_review(
+        def change(aggregate: GrantApplication) -> None:
+            aggregate.record_review(
                 scores=scores,
                 recommendation=recommendation,
                 comment=comment,
-                parameters=self._judged_under(application),
+                parameters=self._judged_under(aggregate),
                 actor=actor,
             )
-            return [application], None
 
-        self._execute("record_review", actor, idempotency_key, action)
+        self._update(
+            "record_review",
+            actor,
+            (GrantApplication, application_id),
+            change,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def approve_application(
         self,
@@ -240,16 +252,17 @@ class ApplicationUseCases(EngineCore):
     ) -> None:
         """Decide not to grant, telling the applicant why."""
 
-        def action() -> tuple[list[GrantApplication], None]:
-            application = self._load(
-                GrantApplication, application_id, expected_version=expected_version
-            )
-            application.reject(
-                reason=reason, parameters=self._judged_under(application), actor=actor
-            )
-            return [application], None
+        def change(aggregate: GrantApplication) -> None:
+            aggregate.reject(reason=reason, parameters=self._judged_under(aggregate), actor=actor)
 
-        self._execute("reject_application", actor, idempotency_key, action)
+        self._update(
+            "reject_application",
+            actor,
+            (GrantApplication, application_id),
+            change,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def return_application(
         self,
@@ -261,15 +274,14 @@ class ApplicationUseCases(EngineCore):
         idempotency_key: str | None = None,
     ) -> None:
         """Return the application to the applicant for revision."""
-
-        def action() -> tuple[list[GrantApplication], None]:
-            application = self._load(
-                GrantApplication, application_id, expected_version=expected_version
-            )
-            application.return_for_revision(reason=reason, actor=actor)
-            return [application], None
-
-        self._execute("return_application", actor, idempotency_key, action)
+        self._update(
+            "return_application",
+            actor,
+            (GrantApplication, application_id),
+            lambda a: a.return_for_revision(reason=reason, actor=actor),
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def application(self, application_id: UUID) -> ApplicationView:
         """An application as its applicant, reviewers and approvers see it."""

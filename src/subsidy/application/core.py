@@ -194,6 +194,25 @@ class EngineCore(Application[UUID]):
         log.debug("command.recorded", aggregates=[str(a.id) for a in pending])
         return outcome
 
+    def _update(
+        self,
+        command: str,
+        actor: Actor,
+        target: tuple[type[A], UUID],
+        change: Callable[[A], Outcome],
+        *,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """The shape of most commands: load one aggregate, ``change`` it, save it."""
+        aggregate_type, aggregate_id = target
+
+        def action() -> tuple[list[A], Outcome]:
+            aggregate = self._load(aggregate_type, aggregate_id, expected_version=expected_version)
+            return [aggregate], change(aggregate)
+
+        return self._execute(command, actor, idempotency_key, action)
+
     def _previous_outcome(self, record_id: UUID, command: str) -> tuple[Any] | None:
         record: object
         try:

@@ -68,12 +68,16 @@ class FinanceUseCases(EngineCore):
     ) -> None:
         """Record an advance payment (概算払)."""
 
-        def action() -> tuple[list[AnnualDisbursement], None]:
-            year = self._year(approval_id, fiscal_year)
+        def change(year: AnnualDisbursement) -> None:
             year.pay_advance(amount=amount, paid_on=paid_on or self.today(), actor=actor)
-            return [year], None
 
-        self._execute("record_advance", actor, idempotency_key, action)
+        self._update(
+            "record_advance",
+            actor,
+            self._year_of(approval_id, fiscal_year),
+            change,
+            idempotency_key=idempotency_key,
+        )
 
     def submit_performance_report(
         self,
@@ -87,14 +91,18 @@ class FinanceUseCases(EngineCore):
     ) -> None:
         """The applicant's performance report (実績報告) for one fiscal year."""
 
-        def action() -> tuple[list[AnnualDisbursement], None]:
-            year = self._year(approval_id, fiscal_year)
+        def change(year: AnnualDisbursement) -> None:
             year.submit_report(
                 cost_lines=cost_lines, reported_on=reported_on or self.today(), actor=actor
             )
-            return [year], None
 
-        self._execute("submit_performance_report", actor, idempotency_key, action)
+        self._update(
+            "submit_performance_report",
+            actor,
+            self._year_of(approval_id, fiscal_year),
+            change,
+            idempotency_key=idempotency_key,
+        )
 
     def determine_amount(
         self,
@@ -141,13 +149,18 @@ class FinanceUseCases(EngineCore):
     ) -> int:
         """Pay the settlement (精算払) of determined less paid; returns the amount."""
 
-        def action() -> tuple[list[AnnualDisbursement], int]:
-            year = self._year(approval_id, fiscal_year)
+        def change(year: AnnualDisbursement) -> int:
             before = year.paid
             year.pay_settlement(paid_on=paid_on or self.today(), actor=actor)
-            return [year], year.paid - before
+            return year.paid - before
 
-        return self._execute("pay_settlement", actor, idempotency_key, action)
+        return self._update(
+            "pay_settlement",
+            actor,
+            self._year_of(approval_id, fiscal_year),
+            change,
+            idempotency_key=idempotency_key,
+        )
 
     def record_repayment(
         self,
@@ -161,18 +174,21 @@ class FinanceUseCases(EngineCore):
     ) -> None:
         """Record money repaid against the year's repayment orders."""
 
-        def action() -> tuple[list[AnnualDisbursement], None]:
-            year = self._year(approval_id, fiscal_year)
-            approval = self._load(Approval, approval_id)
+        def change(year: AnnualDisbursement) -> None:
             year.receive_repayment(
                 amount=amount,
                 received_on=received_on or self.today(),
-                parameters=self._parameters_of(approval),
+                parameters=self._parameters_of(self._load(Approval, approval_id)),
                 actor=actor,
             )
-            return [year], None
 
-        self._execute("record_repayment", actor, idempotency_key, action)
+        self._update(
+            "record_repayment",
+            actor,
+            self._year_of(approval_id, fiscal_year),
+            change,
+            idempotency_key=idempotency_key,
+        )
 
     # Deadlines ---------------------------------------------------------------------------
 
@@ -261,8 +277,13 @@ class FinanceUseCases(EngineCore):
         return holdings(self._scan(topics))
 
     def _year(self, approval_id: UUID, fiscal_year: int) -> AnnualDisbursement:
+        return self._load(*self._year_of(approval_id, fiscal_year))
+
+    def _year_of(
+        self, approval_id: UUID, fiscal_year: int
+    ) -> tuple[type[AnnualDisbursement], UUID]:
         year_id = AnnualDisbursement.id_for(approval_id, fiscal_year)
         if not self._exists(year_id):
             msg = f"the approval {approval_id} has no grant for FY{fiscal_year}"
             raise NotFound(msg, field="fiscal_year")
-        return self._load(AnnualDisbursement, year_id)
+        return AnnualDisbursement, year_id

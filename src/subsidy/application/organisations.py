@@ -20,7 +20,7 @@ from subsidy.domain.errors import RuleViolation, SubsidyError
 from subsidy.domain.organisation import Organisation, normalise_name
 from subsidy.domain.organisation_names import OrganisationKind, derive_prefecture_and_kind
 from subsidy.domain.review import Reviewer
-from subsidy.domain.scheme import Scheme
+from subsidy.domain.scheme import DEFAULT_SCHEME_CODE, Scheme
 from subsidy.projections.agreements import TOPIC_EVENTS, AgreementsListing
 from subsidy.projections.agreements import AgreementRow as AgreementView
 
@@ -67,14 +67,18 @@ class OrganisationUseCases(EngineCore):
     ) -> int:
         """Record a new version of the scheme's parameters; returns the new version number."""
 
-        def action() -> tuple[list[Scheme], int]:
-            scheme = self._load(
-                Scheme, self._default_scheme().id, expected_version=expected_version
-            )
-            scheme.change_parameters(changes=changes, reason=reason, actor=actor)
-            return [scheme], scheme.parameters_version
+        def change(aggregate: Scheme) -> int:
+            aggregate.change_parameters(changes=changes, reason=reason, actor=actor)
+            return aggregate.parameters_version
 
-        return self._execute("change_scheme_parameters", actor, idempotency_key, action)
+        return self._update(
+            "change_scheme_parameters",
+            actor,
+            (Scheme, Scheme.id_for(DEFAULT_SCHEME_CODE)),
+            change,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def register_organisation(
         self,
@@ -175,15 +179,14 @@ class OrganisationUseCases(EngineCore):
         idempotency_key: str | None = None,
     ) -> None:
         """End an agreement from ``on``."""
-
-        def action() -> tuple[list[PartnershipAgreement], None]:
-            agreement = self._load(
-                PartnershipAgreement, agreement_id, expected_version=expected_version
-            )
-            agreement.terminate(on=on, reason=reason, actor=actor)
-            return [agreement], None
-
-        self._execute("terminate_agreement", actor, idempotency_key, action)
+        self._update(
+            "terminate_agreement",
+            actor,
+            (PartnershipAgreement, agreement_id),
+            lambda agreement: agreement.terminate(on=on, reason=reason, actor=actor),
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def import_agreements(self, actor: Actor, rows: Sequence[AgreementRow]) -> ImportSummary:
         """Create the organisations and agreements of ``rows`` that do not exist yet.

@@ -45,13 +45,14 @@ class PlanUseCases(EngineCore):
         idempotency_key: str | None = None,
     ) -> None:
         """Replace the content of a draft plan."""
-
-        def action() -> tuple[list[ActionPlan], None]:
-            plan = self._load(ActionPlan, plan_id, expected_version=expected_version)
-            plan.update_draft(content=content, actor=actor)
-            return [plan], None
-
-        self._execute("update_action_plan_draft", actor, idempotency_key, action)
+        self._update(
+            "update_action_plan_draft",
+            actor,
+            (ActionPlan, plan_id),
+            lambda plan: plan.update_draft(content=content, actor=actor),
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def adopt_action_plan(
         self,
@@ -64,13 +65,19 @@ class PlanUseCases(EngineCore):
     ) -> int:
         """Adopt a draft plan; returns the adopted version (1)."""
 
-        def action() -> tuple[list[ActionPlan], int]:
-            plan = self._load(ActionPlan, plan_id, expected_version=expected_version)
+        def change(aggregate: ActionPlan) -> int:
             parameters = self._default_scheme().parameters
-            plan.adopt(on=on or self.today(), parameters=parameters, actor=actor)
-            return [plan], plan.current_version
+            aggregate.adopt(on=on or self.today(), parameters=parameters, actor=actor)
+            return aggregate.current_version
 
-        return self._execute("adopt_action_plan", actor, idempotency_key, action)
+        return self._update(
+            "adopt_action_plan",
+            actor,
+            (ActionPlan, plan_id),
+            change,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def revise_action_plan(
         self,
@@ -85,19 +92,24 @@ class PlanUseCases(EngineCore):
     ) -> int:
         """Adopt a new version of an adopted plan; returns the new version number."""
 
-        def action() -> tuple[list[ActionPlan], int]:
-            plan = self._load(ActionPlan, plan_id, expected_version=expected_version)
-            parameters = self._default_scheme().parameters
-            plan.revise(
+        def change(aggregate: ActionPlan) -> int:
+            aggregate.revise(
                 content=content,
                 reason=reason,
                 on=on or self.today(),
-                parameters=parameters,
+                parameters=self._default_scheme().parameters,
                 actor=actor,
             )
-            return [plan], plan.current_version
+            return aggregate.current_version
 
-        return self._execute("revise_action_plan", actor, idempotency_key, action)
+        return self._update(
+            "revise_action_plan",
+            actor,
+            (ActionPlan, plan_id),
+            change,
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def grant_plan_exception(
         self,
@@ -109,13 +121,14 @@ class PlanUseCases(EngineCore):
         idempotency_key: str | None = None,
     ) -> None:
         """Let a plan be shorter than the scheme's minimum, with the administrator's reason."""
-
-        def action() -> tuple[list[ActionPlan], None]:
-            plan = self._load(ActionPlan, plan_id, expected_version=expected_version)
-            plan.grant_exception(reason=reason, actor=actor)
-            return [plan], None
-
-        self._execute("grant_plan_exception", actor, idempotency_key, action)
+        self._update(
+            "grant_plan_exception",
+            actor,
+            (ActionPlan, plan_id),
+            lambda plan: plan.grant_exception(reason=reason, actor=actor),
+            expected_version=expected_version,
+            idempotency_key=idempotency_key,
+        )
 
     def action_plan(self, plan_id: UUID) -> PlanView:
         """A plan's current state."""
