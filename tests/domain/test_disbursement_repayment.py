@@ -54,7 +54,7 @@ def overpaid(due_on: date | None = None) -> AnnualDisbursement:
 
 def revoked(*advances: tuple[date, int], on: date, due_on: date) -> AnnualDisbursement:
     disbursement = opened(*advances)
-    disbursement.revoke(on=on, due_on=due_on, actor=APPROVER)
+    disbursement.revoke(on=on, due_on=due_on, parameters=PARAMS, actor=APPROVER)
     settled(disbursement)
     return disbursement
 
@@ -184,7 +184,9 @@ def test_repayments_go_to_principal_then_additional_charge_then_late_charge() ->
 def test_revoke_ends_the_year_and_orders_back_every_receipt() -> None:
     disbursement = opened((date(2024, 7, 1), 600_000), (date(2024, 10, 1), 400_000))
 
-    disbursement.revoke(on=date(2025, 1, 10), due_on=date(2025, 1, 30), actor=APPROVER)
+    disbursement.revoke(
+        on=date(2025, 1, 10), due_on=date(2025, 1, 30), parameters=PARAMS, actor=APPROVER
+    )
 
     events = emitted(disbursement)
     assert names(events) == ["Ended", "RepaymentOrdered"]
@@ -226,7 +228,9 @@ def test_the_additional_charge_runs_on_each_receipt_to_the_repayment_day() -> No
 def test_revoking_after_an_overpayment_order_orders_back_only_the_rest() -> None:
     disbursement = overpaid()
 
-    disbursement.revoke(on=date(2025, 5, 1), due_on=date(2025, 5, 21), actor=APPROVER)
+    disbursement.revoke(
+        on=date(2025, 5, 1), due_on=date(2025, 5, 21), parameters=PARAMS, actor=APPROVER
+    )
 
     events = emitted(disbursement)
     assert names(events) == ["Ended", "RepaymentOrdered"]
@@ -238,7 +242,9 @@ def test_revoking_after_an_overpayment_order_orders_back_only_the_rest() -> None
 def test_revoking_a_year_with_nothing_paid_ends_and_closes_it() -> None:
     disbursement = opened()
 
-    disbursement.revoke(on=date(2024, 9, 2), due_on=date(2024, 9, 30), actor=APPROVER)
+    disbursement.revoke(
+        on=date(2024, 9, 2), due_on=date(2024, 9, 30), parameters=PARAMS, actor=APPROVER
+    )
 
     assert names(emitted(disbursement)) == ["Ended", "Closed"]
 

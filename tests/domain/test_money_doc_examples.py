@@ -161,7 +161,7 @@ def apply(year: AnnualDisbursement, key: str, words: list[str], params: SchemePa
     elif key == "settle":
         year.pay_settlement(paid_on=day, actor=FINANCE)
     elif key == "revoke":
-        year.revoke(on=day, due_on=date.fromisoformat(words[2]), actor=APPROVER)
+        year.revoke(on=day, due_on=date.fromisoformat(words[2]), parameters=params, actor=APPROVER)
     elif key == "repay":
         amount = yen(words[1])
         year.receive_repayment(amount=amount, received_on=day, parameters=params, actor=FINANCE)

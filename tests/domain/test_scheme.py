@@ -1,5 +1,6 @@
 """The scheme's parameters: DOMAIN.md's defaults, and versioned changes by administrators."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -204,3 +205,21 @@ def test_change_parameters_refuses_a_value_of_the_wrong_type(
 
     assert raised.value.field == field
     assert scheme.collect_events() == []
+
+
+def test_a_latest_report_day_early_in_the_year_falls_after_the_fiscal_year() -> None:
+    parameters = SchemeParameters(report_latest_day="01-31", report_due_days=400)
+
+    due = parameters.report_due_on(2024)
+
+    assert due == date(2026, 1, 31)
+
+
+def test_parameters_changed_lists_only_the_values_that_changed() -> None:
+    scheme = registered_scheme()
+
+    scheme.change_parameters(
+        changes={"min_reviews": 3, "max_grant_years": 3}, reason="審査の厳格化", actor=ADMIN
+    )
+
+    assert emitted(scheme)[0].changed == ["min_reviews"]

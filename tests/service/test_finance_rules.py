@@ -271,3 +271,82 @@ def test_a_repayment_dated_before_the_last_one_is_refused(engine: SubsidyEngine)
     )
 
     assert error.rule == "repayment.in_order"
+
+
+def test_a_settled_year_can_still_be_revoked_and_is_ordered_back(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+    approval_id = world.approved()
+    engine.record_advance(FINANCE, approval_id, 2024, amount=1_000_000, paid_on=date(2024, 6, 3))
+    engine.submit_performance_report(
+        world.applicant, approval_id, 2024, cost_lines=cost(1_200_000), reported_on=date(2025, 4, 1)
+    )
+    engine.determine_amount(FINANCE, approval_id, 2024, on=date(2025, 4, 15))
+    engine.pay_settlement(FINANCE, approval_id, 2024, paid_on=date(2025, 4, 30))
+
+    engine.revoke_approval(
+        APPROVER,
+        approval_id,
+        ground="虚偽の実績報告",
+        on=date(2025, 7, 1),
+        repayment_due_on=date(2025, 7, 31),
+    )
+
+    view = engine.disbursement(approval_id, 2024, as_of=date(2025, 7, 1))
+    assert (view.closed, view.ended, view.held) == (False, "revoked", 1_200_000)
+    assert view.orders[0].principal_owed == 1_200_000
+    assert view.orders[0].kind == "revocation"
+
+
+def test_a_year_amended_down_to_nothing_is_closed_and_released(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+    approval_id = world.approved()
+
+    engine.amend_approval(
+        APPROVER,
+        approval_id,
+        amounts=amounts((2024, 1_500_000), (2025, 1_500_000)),
+        reason="3年目を取りやめ",
+    )
+    engine.revoke_approval(APPROVER, approval_id, ground="事業中止", on=date(2024, 8, 1))
+
+    view = engine.disbursement(approval_id, 2026)
+    assert (view.decided, view.closed, view.ended) == (0, True, "revoked")
+    assert engine.fiscal_budget(2026)[1] == 0
+
+
+def test_amending_a_determined_year_is_refused_by_the_year(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+    approval_id = world.approved()
+    engine.submit_performance_report(
+        world.applicant, approval_id, 2024, cost_lines=cost(1_600_000), reported_on=date(2025, 4, 1)
+    )
+    engine.determine_amount(FINANCE, approval_id, 2024, on=date(2025, 4, 15))
+
+    error = refused(
+        engine,
+        TransitionNotAllowed,
+        "FY2024 is determined; its decided amount can no longer change",
+        lambda: engine.amend_approval(
+            APPROVER,
+            approval_id,
+            amounts=amounts((2024, 1_000_000), (2025, 1_500_000), (2026, 1_500_000)),
+            reason="減額",
+        ),
+    )
+
+    assert error.rule == "disbursement.amend_before_determination"
+
+
+def test_an_unchanged_appropriation_is_refused(engine: SubsidyEngine) -> None:
+    World.build(engine)
+
+    error = refused(
+        engine,
+        RuleViolation,
+        "FY2024's appropriation is already 30,000,000 yen",
+        lambda: engine.set_appropriation(
+            ADMIN, fiscal_year=2024, amount=30_000_000, reason="再設定"
+        ),
+    )
+
+    assert error.rule == "budget.unchanged"

@@ -67,11 +67,11 @@ class ApprovalUseCases(EngineCore):
             approval = self._load(Approval, approval_id, expected_version=expected_version)
             day = on or self.today()
             approval.revoke(on=day, ground=ground, actor=actor)
-            period = self._parameters_of(approval).repayment_period_days
-            due_on = repayment_due_on or day + timedelta(days=period)
+            parameters = self._parameters_of(approval)
+            due_on = repayment_due_on or day + timedelta(days=parameters.repayment_period_days)
             changed: list[Aggregate] = [approval]
             for year in self._years_of(approval):
-                year.revoke(on=day, due_on=due_on, actor=actor)
+                year.revoke(on=day, due_on=due_on, parameters=parameters, actor=actor)
                 changed.append(year)
             return [*changed, *self._release_all(approval, "交付決定の取消", actor)], None
 
@@ -119,15 +119,16 @@ class ApprovalUseCases(EngineCore):
         )
 
     def _years_of(self, approval: Approval) -> list[AnnualDisbursement]:
+        """Every year the approval ever funded, including years amended down to nothing."""
         return [
-            self._load(AnnualDisbursement, AnnualDisbursement.id_for(approval.id, a.fiscal_year))
-            for a in approval.amounts
+            self._load(AnnualDisbursement, AnnualDisbursement.id_for(approval.id, fiscal_year))
+            for fiscal_year in approval.funded_years
         ]
 
     def _release_all(self, approval: Approval, reason: str, actor: Actor) -> list[FiscalBudget]:
         released = []
-        for amount in approval.amounts:
-            budget = self._budget(approval.scheme_id, amount.fiscal_year)
+        for fiscal_year in approval.funded_years:
+            budget = self._budget(approval.scheme_id, fiscal_year)
             held = budget.reserved_for(approval.id)
             if held:
                 budget.release(approval_id=approval.id, amount=held, reason=reason, actor=actor)

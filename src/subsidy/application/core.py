@@ -71,6 +71,8 @@ class EngineCore(Application[UUID]):
             GrantApplication,
             Approval,
             Reviewer,
+            AnnualDisbursement,
+            FiscalBudget,
         ),
         50,
     )
@@ -255,14 +257,6 @@ class EngineCore(Application[UUID]):
         self, approval: Approval, fiscal_year: int, before: int, after: int, actor: Actor
     ) -> list[Aggregate]:
         """Move a year's reservation and disbursement from ``before`` to ``after`` yen."""
-        budget = self._budget(approval.scheme_id, fiscal_year)
-        if after > before:
-            budget.reserve(approval_id=approval.id, amount=after - before, actor=actor)
-        else:
-            reason = "交付決定の変更による減額"
-            budget.release(
-                approval_id=approval.id, amount=before - after, reason=reason, actor=actor
-            )
         year_id = AnnualDisbursement.id_for(approval.id, fiscal_year)
         if self._exists(year_id):
             year = self._load(AnnualDisbursement, year_id)
@@ -274,6 +268,16 @@ class EngineCore(Application[UUID]):
                 fiscal_year=fiscal_year,
                 decided=after,
                 report_due_on=self._parameters_of(approval).report_due_on(fiscal_year),
+                actor=actor,
+            )
+        budget = self._budget(approval.scheme_id, fiscal_year)
+        if after > before:
+            budget.reserve(approval_id=approval.id, amount=after - before, actor=actor)
+        else:
+            budget.release(
+                approval_id=approval.id,
+                amount=before - after,
+                reason="交付決定の変更による減額",
                 actor=actor,
             )
         return [budget, year]

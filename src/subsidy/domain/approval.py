@@ -115,6 +115,7 @@ class Approval(Aggregate):
         self.notice_date = notice_date
         self.status = ApprovalStatus.IN_FORCE
         self.approver_id = actor.user_id
+        self.funded_years = sorted(a.fiscal_year for a in amounts)
 
     @property
     def total(self) -> int:
@@ -146,6 +147,7 @@ class Approval(Aggregate):
     @event("Amended")
     def _amended(self, *, amounts: list[YearAmount], reason: str, rule: str, actor: Actor) -> None:
         self.amounts = list(amounts)
+        self.funded_years = sorted({*self.funded_years, *(a.fiscal_year for a in amounts)})
 
     def revoke(self, *, on: date, ground: str, actor: Actor) -> None:
         """Revoke the decision (取消) for misuse or breach, stating the ground."""

@@ -162,10 +162,11 @@ class AnnualDisbursement(Aggregate):
         for index, line in enumerate(cost_lines):
             require_yen(line.amount, f"cost_lines[{index}].amount")
         report = PerformanceReport(tuple(cost_lines), reported_on)
-        self._reported(report=report, late=reported_on > self.report_due_on, actor=actor)
+        late = reported_on > self.report_due_on
+        self._reported(report=report, late=late, rule=rules.REPORT, actor=actor)
 
     @event("ReportSubmitted")
-    def _reported(self, *, report: PerformanceReport, late: bool, actor: Actor) -> None:
+    def _reported(self, *, report: PerformanceReport, late: bool, rule: str, actor: Actor) -> None:
         self.report = report
 
     def determine(
@@ -298,7 +299,7 @@ class AnnualDisbursement(Aggregate):
             formula=formula,
             inputs={
                 "paid": str(self.paid),
-                "determined": str(self.determined),
+                "determined": "-" if self.determined is None else str(self.determined),
                 "already_ordered": str(self.ordered),
                 "receipts": ", ".join(f"{r.received_on}: {r.amount}" for r in receipts) or "-",
             },
@@ -326,22 +327,30 @@ class AnnualDisbursement(Aggregate):
             )
             raise RuleViolation(msg, field=f"amounts.{self.fiscal_year}", rule="amendment.paid")
         self._decided_changed(decided=amount, rule=rules.AMENDMENT, actor=actor)
+        if amount == 0:
+            self._closed(held=self.held, actor=actor)
 
     @event("DecidedAmountChanged")
     def _decided_changed(self, *, decided: int, rule: str, actor: Actor) -> None:
         self.decided = decided
 
-    def revoke(self, *, on: date, due_on: date, actor: Actor) -> None:
-        """The decision was revoked: order back everything paid and not yet ordered."""
+    def revoke(self, *, on: date, due_on: date, parameters: SchemeParameters, actor: Actor) -> None:
+        """The decision was revoked: order back everything paid and not yet ordered.
+
+        Possible even after the year was determined and settled (適正化法第17条): the year
+        reopens with an order for what the grantee still holds, with 加算金.
+        """
         actor.require(Role.APPROVER)
-        self._require_live("revoke")
+        if self.ended is not None:
+            msg = f"cannot revoke: the grant decision was already {self.ended}"
+            raise TransitionNotAllowed(msg, rule=f"disbursement.{self.ended}")
         self._ended(how="revoked", on=on, rule=rules.REVOCATION, actor=actor)
         to_order = self.paid - self.ordered
         if to_order > 0:
             receipts = tuple(Receipt(p.paid_on, p.amount) for p in self.payments)
             allocated = tuple(allocate_to_receipts(receipts, to_order))
             self._order(OrderKind.REVOCATION, on, due_on, actor, allocated)
-        self._close_if_settled(actor)
+        self._close_if_settled(actor, as_of=on, parameters=parameters)
 
     def withdraw(self, *, on: date, actor: Actor) -> None:
         """The applicant withdrew (取下げ) before anything was paid."""
@@ -356,6 +365,7 @@ class AnnualDisbursement(Aggregate):
     @event("Ended")
     def _ended(self, *, how: str, on: date, rule: str, actor: Actor) -> None:
         self.ended = how
+        self.closed = False  # a settled year reopens until what it holds is repaid
 
     # Deadlines and closing ---------------------------------------------------------------
 
@@ -393,7 +403,7 @@ class AnnualDisbursement(Aggregate):
         parameters: SchemeParameters | None = None,
     ) -> None:
         entitled = 0 if self.ended else self.determined
-        if entitled is None or self.held != entitled:
+        if self.closed or entitled is None or self.held != entitled:
             return
         still_owed = self.owed(as_of, parameters) if as_of and parameters else []
         if any(b.total for b in still_owed):

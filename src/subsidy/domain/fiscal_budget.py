@@ -70,6 +70,9 @@ class FiscalBudget(Aggregate):
         require_yen(amount, "amount")
         if not reason.strip():
             raise InvalidValue("a change of the appropriation needs a reason", field="reason")
+        if amount == self.appropriation:
+            msg = f"FY{self.fiscal_year}'s appropriation is already {amount:,} yen"
+            raise InvalidValue(msg, field="amount", rule="budget.unchanged")
         if amount < self.reserved:
             msg = (
                 f"FY{self.fiscal_year}: {self.reserved:,} yen is already reserved, more than "

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 APPLICATION = "適正化法第5条（補助金等の交付の申請）準拠"
 GRANT_DECISION = "適正化法第6条（補助金等の交付の決定）準拠"
-CONDITIONS = "適正化法第7条（補助金等の交付の条件）準拠"
-NOTICE = "適正化法第8条（決定の通知）準拠"
 WITHDRAWAL = "適正化法第9条（申請の取下げ）準拠"
 APPLICATION_WITHDRAWAL = "実施要領: 交付決定前の申請の取下げ"
 RETURN_FOR_REVISION = "審査要領: 申請書の補正のための差戻し"
@@ -20,8 +18,7 @@ PLAN_EXCEPTION = "実施要領: アクションプランの期間（原則5年�
 SCHEME_CHANGE = "実施要領: 助成事業の要件の改定"
 AGREEMENT = "人材育成に関する連携協定"
 CONFLICT_OF_INTEREST = "審査要領: 利害関係者の審査からの除外"
-FOUR_EYES = "決裁規程: 審査・申請に関与した者の決裁の禁止"
-ADVANCE = "適正化法第15条・第16条準拠: 概算払（交付決定額の範囲内）"
+ADVANCE = "会計法第22条準拠: 概算払（交付決定額の範囲内）"
 REPORT = "適正化法第14条（実績報告）準拠"
 DETERMINATION = "適正化法第15条（補助金等の額の確定）準拠"
 SETTLEMENT = "適正化法第15条準拠: 確定額による精算払"

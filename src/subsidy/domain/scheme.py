@@ -113,7 +113,9 @@ class SchemeParameters:
         """
         ends = activity_ends_on or date(fiscal_year + 1, 3, 31)
         month, day = self._latest_report_day()
-        return min(ends + timedelta(days=self.report_due_days), date(fiscal_year + 1, month, day))
+        # The first such day after the fiscal year ends (March 31 of fiscal_year + 1).
+        latest_year = fiscal_year + 1 if month >= 4 else fiscal_year + 2
+        return min(ends + timedelta(days=self.report_due_days), date(latest_year, month, day))
 
     def _require_positive_ints(self) -> None:
         for name in (
@@ -194,12 +196,13 @@ class Scheme(Aggregate):
             msg = "a change of the scheme's parameters needs a reason"
             raise InvalidValue(msg, field="reason", rule="scheme.reason_required")
         new = self.parameters.changed(changes)
-        if new == self.parameters:
+        changed = sorted(n for n in changes if getattr(new, n) != getattr(self.parameters, n))
+        if not changed:
             msg = "the change leaves every parameter as it is"
             raise InvalidValue(msg, field="changes", rule="scheme.parameters")
         self._parameters_changed(
             parameters=new,
-            changed=sorted(changes),
+            changed=changed,
             reason=reason,
             rule=rules.SCHEME_CHANGE,
             actor=actor,
