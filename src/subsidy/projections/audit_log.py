@@ -1,0 +1,97 @@
+"""The auditor's log: every event with who, when, what, why and the rule it invoked."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, ClassVar
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+)
+
+from subsidy.projections.base import Projection
+
+SKIPPED_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+
+
+class AuditLog(Projection):
+    """One row per stored event, in log order (idempotency records excluded)."""
+
+    name: ClassVar[str] = "audit_log"
+
+    def define(self, metadata: MetaData, suffix: str = "") -> dict[str, Table]:
+        table = Table(
+            f"rm_audit_log{suffix}",
+            metadata,
+            Column("position", BigInteger, primary_key=True),
+            Column("recorded_at", DateTime(timezone=True), nullable=False),
+            Column("aggregate_id", String(36), nullable=False),
+            Column("aggregate_type", String(64), nullable=False),
+            Column("aggregate_version", Integer, nullable=False),
+            Column("event_type", String(64), nullable=False),
+            Column("actor_id", String(200), nullable=True),
+            Column("actor_role", String(32), nullable=True),
+            Column("reason", Text, nullable=True),
+            Column("rule", Text, nullable=True),
+            Column("details", Text, nullable=False),
+            Index(f"ix_rm_audit_log{suffix}_aggregate", "aggregate_id", "aggregate_version"),
+            Index(f"ix_rm_audit_log{suffix}_actor", "actor_id"),
+            Index(f"ix_rm_audit_log{suffix}_type", "event_type"),
+            Index(f"ix_rm_audit_log{suffix}_recorded_at", "recorded_at"),
+        )
+        return {"audit_log": table}
+
+    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
+        aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
+        if aggregate_type == "IdempotencyRecord":
+            return
+        actor = getattr(event, "actor", None)
+        details = {k: v for k, v in vars(event).items() if k not in SKIPPED_FIELDS}
+        conn.execute(
+            insert(tables["audit_log"]).values(
+                position=position,
+                recorded_at=event.timestamp,
+                aggregate_id=str(event.originator_id),
+                aggregate_type=aggregate_type,
+                aggregate_version=event.originator_version,
+                event_type=event_type,
+                actor_id=actor.user_id if actor else None,
+                actor_role=actor.role.value if actor else None,
+                reason=details.get("reason"),
+                rule=details.get("rule") or _calculation_rule(details),
+                details=json.dumps(details, default=_plain, ensure_ascii=False, sort_keys=True),
+            )
+        )
+
+
+def _calculation_rule(details: dict[str, Any]) -> str | None:
+    calculation = details.get("calculation")
+    return getattr(calculation, "rule", None)
+
+
+def _plain(value: Any) -> Any:
+    """JSON for the values events carry."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    raise TypeError(f"cannot show {type(value).__name__} in the audit log")

@@ -1,0 +1,192 @@
+"""The finance ledger: one row per money movement, with a running balance per approval.
+
+The balance is what the grantee holds under the approval: payments in, principal repaid out.
+Decisions, amendments, determinations and repayment orders are rows without a balance effect;
+a repayment is split into its principal and its 加算金 and 延滞金 (interest) rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+
+from subsidy.domain.disbursement import AnnualDisbursement
+from subsidy.projections.base import Projection
+from subsidy.projections.topics import topics_of
+
+EVENTS = (
+    "Opened",
+    "DecidedAmountChanged",
+    "PaymentRecorded",
+    "Determined",
+    "RepaymentOrdered",
+    "RepaymentReceived",
+)
+
+
+class Ledger(Projection):
+    """Money movements of every annual disbursement, in log order."""
+
+    name: ClassVar[str] = "ledger"
+    topics = topics_of(AnnualDisbursement, *EVENTS)
+
+    def define(self, metadata: MetaData, suffix: str = "") -> dict[str, Table]:
+        rows = Table(
+            f"rm_ledger{suffix}",
+            metadata,
+            Column("position", BigInteger, primary_key=True),
+            Column("line", Integer, primary_key=True),
+            Column("recorded_at", DateTime(timezone=True), nullable=False),
+            Column("occurred_on", Date, nullable=False),
+            Column("fiscal_year", Integer, nullable=False),
+            Column("organisation_id", String(36), nullable=False),
+            Column("approval_id", String(36), nullable=False),
+            Column("kind", String(32), nullable=False),
+            Column("amount", BigInteger, nullable=False),
+            Column("balance", BigInteger, nullable=False),
+            Column("rule", Text, nullable=True),
+            Column("actor_id", String(200), nullable=False),
+            Index(f"ix_rm_ledger{suffix}_year", "fiscal_year", "position"),
+            Index(f"ix_rm_ledger{suffix}_approval", "approval_id", "position"),
+        )
+        years = Table(
+            f"rm_ledger_years{suffix}",
+            metadata,
+            Column("disbursement_id", String(36), primary_key=True),
+            Column("approval_id", String(36), nullable=False),
+            Column("organisation_id", String(36), nullable=False),
+            Column("fiscal_year", Integer, nullable=False),
+            Column("decided", BigInteger, nullable=False),
+        )
+        balances = Table(
+            f"rm_ledger_balances{suffix}",
+            metadata,
+            Column("approval_id", String(36), primary_key=True),
+            Column("balance", BigInteger, nullable=False),
+        )
+        return {"ledger": rows, "years": years, "balances": balances}
+
+    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
+        name = type(event).__name__
+        if name == "Opened":
+            self._open(conn, tables, event, position)
+            return
+        year = conn.execute(
+            select(tables["years"]).where(
+                tables["years"].c.disbursement_id == str(event.originator_id)
+            )
+        ).one()
+        for line, (kind, amount, effect, day, rule) in enumerate(self._movements(event, year)):
+            balance = self._move(conn, tables, year.approval_id, effect)
+            conn.execute(
+                insert(tables["ledger"]).values(
+                    position=position,
+                    line=line,
+                    recorded_at=event.timestamp,
+                    occurred_on=day,
+                    fiscal_year=year.fiscal_year,
+                    organisation_id=year.organisation_id,
+                    approval_id=year.approval_id,
+                    kind=kind,
+                    amount=amount,
+                    balance=balance,
+                    rule=rule,
+                    actor_id=event.actor.user_id,
+                )
+            )
+        if name == "DecidedAmountChanged":
+            conn.execute(
+                update(tables["years"])
+                .where(tables["years"].c.disbursement_id == str(event.originator_id))
+                .values(decided=event.decided)
+            )
+
+    def _open(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
+        approval_id = str(event.approval_id)
+        conn.execute(
+            insert(tables["years"]).values(
+                disbursement_id=str(event.originator_id),
+                approval_id=approval_id,
+                organisation_id=str(event.organisation_id),
+                fiscal_year=event.fiscal_year,
+                decided=event.decided,
+            )
+        )
+        balances = tables["balances"]
+        exists = conn.execute(
+            select(balances.c.balance).where(balances.c.approval_id == approval_id)
+        ).first()
+        if exists is None:
+            conn.execute(insert(balances).values(approval_id=approval_id, balance=0))
+        conn.execute(
+            insert(tables["ledger"]).values(
+                position=position,
+                line=0,
+                recorded_at=event.timestamp,
+                occurred_on=event.timestamp.date(),
+                fiscal_year=event.fiscal_year,
+                organisation_id=str(event.organisation_id),
+                approval_id=approval_id,
+                kind="decision",
+                amount=event.decided,
+                balance=exists[0] if exists else 0,
+                rule=None,
+                actor_id=event.actor.user_id,
+            )
+        )
+
+    @staticmethod
+    def _movements(event: Any, year: Any) -> list[tuple[str, int, int, Any, str | None]]:
+        """(kind, amount, effect on the balance, business date, rule) for each row."""
+        name = type(event).__name__
+        day = event.timestamp.date()
+        if name == "DecidedAmountChanged":
+            return [("amendment", event.decided - year.decided, 0, day, event.rule)]
+        if name == "PaymentRecorded":
+            payment = event.payment
+            rule = event.calculation.rule
+            return [(payment.kind.value, payment.amount, payment.amount, payment.paid_on, rule)]
+        if name == "Determined":
+            return [("determination", event.amount, 0, event.determined_on, event.calculation.rule)]
+        if name == "RepaymentOrdered":
+            order = event.order
+            return [
+                ("repayment_order", order.principal, 0, order.ordered_on, event.calculation.rule)
+            ]
+        repayment = event.repayment
+        rule = event.calculation.rule
+        parts = [
+            ("repayment", sum(a.principal for a in repayment.allocations)),
+            ("additional_charge", sum(a.additional_charge for a in repayment.allocations)),
+            ("late_charge", sum(a.late_charge for a in repayment.allocations)),
+        ]
+        return [
+            (kind, amount, -amount if kind == "repayment" else 0, repayment.received_on, rule)
+            for kind, amount in parts
+            if amount
+        ]
+
+    @staticmethod
+    def _move(conn: Connection, tables: dict[str, Table], approval_id: str, effect: int) -> int:
+        balances = tables["balances"]
+        where = balances.c.approval_id == approval_id
+        balance = int(conn.execute(select(balances.c.balance).where(where)).scalar_one()) + effect
+        if effect:
+            conn.execute(update(balances).where(where).values(balance=balance))
+        return balance

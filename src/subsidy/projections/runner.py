@@ -1,0 +1,213 @@
+"""Follow the event log into read models: in order, batched, exactly once.
+
+Each batch runs in one read-model transaction: it locks the projection's position, applies the
+next notifications, and moves the position to the last one, so a crash at any point leaves
+either the whole batch or none of it. A replayed event can therefore never be applied twice.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select
+
+from subsidy.projections import tracking
+from subsidy.projections.base import Projection
+
+DEFAULT_BATCH_SIZE = 500
+_log = structlog.get_logger("subsidy.projections")
+
+
+class ProjectionStopped(Exception):
+    """The projection parked an event under the ``stop`` policy and will not go past it."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a projection stands against the head of the log."""
+
+    name: str
+    position: int
+    head: int
+    parked: int
+
+    @property
+    def lag(self) -> int:
+        """Notifications the projection has not yet considered."""
+        return max(self.head - self.position, 0)
+
+
+class ProjectionRunner:
+    """Runs one projection against one application's notification log.
+
+    Args:
+        projection: The projection to keep.
+        recorder: The application's recorder, read page by page.
+        mapper: Turns stored events into domain events.
+        db: The read-model database (the same database as the events).
+        batch_size: Notifications applied per transaction.
+        policy: On an event the projection fails on: ``stop`` (default) parks it and stops
+            before it; ``skip`` parks it and goes on.
+    """
+
+    def __init__(
+        self,
+        projection: Projection,
+        *,
+        recorder: ApplicationRecorder,
+        mapper: Mapper[Any],
+        db: Engine,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        policy: str = "stop",
+    ) -> None:
+        self.projection = projection
+        self.recorder = recorder
+        self.mapper = mapper
+        self.db = db
+        self.batch_size = batch_size
+        self.policy = policy
+        self.tables = projection.define(MetaData())
+
+    # One batch ---------------------------------------------------------------------------
+
+    def run_batch(self) -> int:
+        """Apply the next batch; returns how many notifications it applied."""
+        name = self.projection.name
+        with self.db.begin() as conn:
+            position = tracking.lock_position(conn, name)
+            if self.policy == "stop" and tracking.parked_events(conn, name):
+                raise ProjectionStopped(f"{name} has parked events; see `projections parked`")
+            applied, new_position = self._apply_from(conn, self.tables, position, park=True)
+            if new_position != position:
+                tracking.set_position(conn, name, new_position)
+        return applied
+
+    def _apply_from(
+        self, conn: Connection, tables: dict[str, Table], position: int, *, park: bool
+    ) -> tuple[int, int]:
+        head = self.recorder.max_notification_id() or 0
+        if head <= position:
+            return 0, position
+        notifications = self.recorder.select_notifications(
+            position + 1, self.batch_size, stop=head, topics=self.projection.topics
+        )
+        # A short page has scanned every notification up to the head we read.
+        scanned_to = notifications[-1].id if len(notifications) == self.batch_size else head
+        applied = 0
+        for notification in notifications:
+            try:
+                with conn.begin_nested():
+                    event = self.mapper.to_domain_event(notification)
+                    self.projection.apply(conn, tables, event, notification.id)
+            except Exception as error:
+                if not park:
+                    raise
+                tracking.park(
+                    conn,
+                    self.projection.name,
+                    notification.id,
+                    notification.topic,
+                    "".join(traceback.format_exception_only(error)).strip(),
+                )
+                _log.warning(
+                    "projection.parked",
+                    projection=self.projection.name,
+                    position=notification.id,
+                    error=str(error),
+                )
+                if self.policy == "stop":
+                    return applied, notification.id - 1
+            applied += 1
+        return applied, scanned_to
+
+    def catch_up(self) -> int:
+        """Apply batches until the projection reaches the head; returns how many were applied."""
+        total = 0
+        while applied := self.run_batch():
+            total += applied
+        # An empty batch may still have moved the position over events of other topics.
+        return total
+
+    def status(self) -> Status:
+        """The projection's position, the log's head and its parked events."""
+        with self.db.connect() as conn:
+            position = tracking.read_position(conn, self.projection.name)
+            parked = len(tracking.parked_events(conn, self.projection.name))
+        return Status(
+            self.projection.name, position, self.recorder.max_notification_id() or 0, parked
+        )
+
+    # Rebuild -----------------------------------------------------------------------------
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Build the read model afresh in shadow tables, then swap it in atomically.
+
+        The live tables keep serving (and following the log) while the shadow is filled; the
+        final transaction locks the position, applies what arrived meanwhile, and replaces the
+        live rows with the shadow's. Returns the number of notifications applied.
+        """
+        metadata = MetaData()
+        shadow = self.projection.define(metadata, suffix="__rebuild")
+        metadata.drop_all(self.db)
+        metadata.create_all(self.db)
+        position = applied = 0
+        try:
+            while True:
+                with self.db.begin() as conn:
+                    count, new_position = self._apply_from(conn, shadow, position, park=False)
+                applied += count
+                if progress is not None:
+                    progress(new_position, self.recorder.max_notification_id() or 0)
+                if new_position == position:
+                    break
+                position = new_position
+            with self.db.begin() as conn:
+                tracking.lock_position(conn, self.projection.name)
+                while True:
+                    count, new_position = self._apply_from(conn, shadow, position, park=False)
+                    applied += count
+                    if new_position == position:
+                        break
+                    position = new_position
+                self._swap(conn, shadow)
+                tracking.set_position(conn, self.projection.name, position)
+        finally:
+            metadata.drop_all(self.db)
+        return applied
+
+    def _swap(self, conn: Connection, shadow: dict[str, Table]) -> None:
+        for key, live in self.tables.items():
+            conn.execute(delete(live))
+            columns = [c.name for c in live.columns]
+            source = shadow[key]
+            conn.execute(insert(live).from_select(columns, select(*(source.c[c] for c in columns))))
+
+
+def follow(
+    runners: Sequence[ProjectionRunner],
+    stop: threading.Event,
+    *,
+    wait: Callable[[float], bool] | None = None,
+    poll_interval: float = 1.0,
+) -> None:
+    """Keep ``runners`` caught up until ``stop`` is set.
+
+    ``wait`` blocks until new events may have arrived (PostgreSQL's LISTEN) or the timeout
+    passes; without it the loop polls.
+    """
+    waiter = wait or stop.wait
+    while not stop.is_set():
+        busy = False
+        for runner in runners:
+            try:
+                busy = runner.run_batch() > 0 or busy
+            except ProjectionStopped as stopped:
+                _log.error("projection.stopped", reason=str(stopped))
+        if not busy:
+            waiter(poll_interval)

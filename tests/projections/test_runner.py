@@ -1,0 +1,172 @@
+"""The projection runner: in order, batched, exactly once, parking what it cannot apply."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+import pytest
+from projection_helpers import read_models, rows, runner_for, snapshot
+from sqlalchemy import Connection, MetaData, Table, func, select
+
+from subsidy.application import SubsidyEngine
+from subsidy.domain.actor import Actor, Role
+from subsidy.projections import tracking
+from subsidy.projections.audit_log import AuditLog
+from subsidy.projections.ledger import Ledger
+from subsidy.projections.runner import ProjectionStopped
+
+from builders import APPROVER, World
+from conftest import ALL_STORES
+
+FINANCE = Actor("finance", Role.FINANCE)
+pytestmark = pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
+
+
+def money_scenario(engine: SubsidyEngine) -> World:
+    world = World.build(engine)
+    approval_id = world.approved()
+    engine.record_advance(FINANCE, approval_id, 2024, amount=1_000_000, paid_on=date(2024, 6, 3))
+    engine.record_advance(FINANCE, approval_id, 2025, amount=500_000, paid_on=date(2025, 6, 2))
+    engine.revoke_approval(APPROVER, approval_id, ground="流用", on=date(2025, 7, 1))
+    engine.record_repayment(
+        FINANCE, approval_id, 2024, amount=1_000_000, received_on=date(2025, 7, 10)
+    )
+    return world
+
+
+def test_the_audit_log_has_one_row_per_event_in_log_order(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    World.build(engine)
+    db = read_models(store_url)
+    runner = runner_for(engine, db, AuditLog(), batch_size=7)
+
+    applied = runner.catch_up()
+
+    positions = [r[0] for r in rows(db, AuditLog().define(MetaData())["audit_log"])]
+    assert applied == len(positions) == engine.recorder.max_notification_id()
+    assert positions == sorted(positions)
+    assert runner.status().lag == 0
+
+
+def test_running_again_applies_nothing_twice(engine: SubsidyEngine, store_url: str) -> None:
+    money_scenario(engine)
+    db = read_models(store_url)
+    runner = runner_for(engine, db, Ledger(), batch_size=5)
+    runner.catch_up()
+    before = snapshot(db, Ledger())
+
+    again = runner.catch_up()
+
+    assert again == 0
+    assert snapshot(db, Ledger()) == before
+
+
+def test_a_rebuild_gives_the_same_rows_as_following_the_log(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    money_scenario(engine)
+    db = read_models(store_url)
+    for projection in (AuditLog(), Ledger()):
+        runner = runner_for(engine, db, projection, batch_size=11)
+        runner.catch_up()
+        incremental = snapshot(db, projection)
+
+        runner.rebuild()
+
+        assert snapshot(db, projection) == incremental
+        assert runner.status().lag == 0
+
+
+def totals_from_events(engine: SubsidyEngine) -> dict[tuple[int, str], int]:
+    """Per (fiscal year, kind), the yen the stored events say moved."""
+    fiscal_year_of: dict[Any, int] = {}
+    totals: dict[tuple[int, str], int] = {}
+
+    def add(fiscal_year: int, kind: str, amount: int) -> None:
+        if amount:
+            totals[(fiscal_year, kind)] = totals.get((fiscal_year, kind), 0) + amount
+
+    for notification in engine.recorder.select_notifications(1, 100_000):
+        event: Any = engine.mapper.to_domain_event(notification)
+        name = type(event).__qualname__
+        if name == "AnnualDisbursement.Opened":
+            fiscal_year_of[event.originator_id] = event.fiscal_year
+            add(event.fiscal_year, "decision", event.decided)
+        elif name == "AnnualDisbursement.PaymentRecorded":
+            add(fiscal_year_of[event.originator_id], event.payment.kind.value, event.payment.amount)
+        elif name == "AnnualDisbursement.RepaymentReceived":
+            fiscal_year = fiscal_year_of[event.originator_id]
+            for allocation in event.repayment.allocations:
+                add(fiscal_year, "repayment", allocation.principal)
+                add(fiscal_year, "additional_charge", allocation.additional_charge)
+                add(fiscal_year, "late_charge", allocation.late_charge)
+        elif name == "AnnualDisbursement.RepaymentOrdered":
+            add(fiscal_year_of[event.originator_id], "repayment_order", event.order.principal)
+    return totals
+
+
+def test_the_ledger_totals_per_fiscal_year_equal_the_events(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    money_scenario(engine)
+    db = read_models(store_url)
+    runner_for(engine, db, Ledger()).catch_up()
+    ledger = Ledger().define(MetaData())["ledger"]
+
+    with db.connect() as conn:
+        query = select(ledger.c.fiscal_year, ledger.c.kind, func.sum(ledger.c.amount))
+        totals = {
+            (fiscal_year, kind): int(total)
+            for fiscal_year, kind, total in conn.execute(
+                query.group_by(ledger.c.fiscal_year, ledger.c.kind)
+            )
+        }
+
+    assert totals == totals_from_events(engine)
+    assert totals[(2024, "advance")] == 1_000_000
+    assert totals[(2024, "repayment")] == 1_000_000
+
+
+class Failing(AuditLog):
+    """An audit log that cannot apply one kind of event."""
+
+    name: ClassVar[str] = "failing"
+
+    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
+        if type(event).__name__ == "Reserved":
+            raise ValueError("cannot apply a reservation")
+        super().apply(conn, tables, event, position)
+
+
+def test_a_failing_event_is_parked_and_stops_the_projection(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    World.build(engine).approved()
+    db = read_models(store_url)
+    runner = runner_for(engine, db, Failing(), batch_size=1000)
+
+    runner.run_batch()
+
+    with db.connect() as conn:
+        parked = tracking.parked_events(conn, "failing")
+    status = runner.status()
+    assert len(parked) == 1
+    assert "cannot apply a reservation" in str(parked[0]["error"])
+    assert status.position == int(str(parked[0]["position"])) - 1
+    with pytest.raises(ProjectionStopped):
+        runner.run_batch()
+
+
+def test_the_skip_policy_parks_and_goes_on(engine: SubsidyEngine, store_url: str) -> None:
+    World.build(engine).approved()
+    db = read_models(store_url)
+    runner = runner_for(engine, db, Failing(), policy="skip")
+
+    runner.catch_up()
+
+    with db.connect() as conn:
+        parked = tracking.parked_events(conn, "failing")
+    assert len(parked) == 3  # one reservation per fiscal year of the approval
+    assert runner.status().lag == 0
