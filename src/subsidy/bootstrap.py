@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import structlog
+from sqlalchemy import Engine
 
 from subsidy.application import SubsidyEngine
 from subsidy.application.core import Clock, utc_now
-from subsidy.persistence.storage import event_store_environment, schema_creation_lock
+from subsidy.persistence.storage import (
+    event_store_environment,
+    postgres_dsn,
+    schema_creation_lock,
+)
+from subsidy.projections.database import read_model_engine
+from subsidy.projections.migrate import migrate
+from subsidy.projections.registry import all_projections
+from subsidy.projections.runner import ProjectionRunner
+from subsidy.projections.worker import Worker
 from subsidy.settings import Settings
 
 
@@ -68,3 +80,37 @@ def _redacted(database_url: str) -> str:
     credentials, location = rest.rsplit("@", 1)
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}@{location}"
+
+
+def build_read_models(settings: Settings) -> Engine:
+    """The read-model database, migrated to the latest tables."""
+    db = read_model_engine(settings.database_url)
+    with schema_creation_lock(settings.database_url):
+        migrate(db)
+    return db
+
+
+def build_runners(
+    engine: SubsidyEngine, db: Engine, names: Sequence[str] | None = None, **options: Any
+) -> list[ProjectionRunner]:
+    """A runner for each projection (or for those named)."""
+    projections = all_projections()
+    known = {p.name for p in projections}
+    unknown = set(names or ()) - known
+    if unknown:
+        msg = f"no projection named {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
+        raise ValueError(msg)
+    return [
+        ProjectionRunner(p, recorder=engine.recorder, mapper=engine.mapper, db=db, **options)
+        for p in projections
+        if names is None or p.name in names
+    ]
+
+
+def build_worker(
+    settings: Settings, runners: Sequence[ProjectionRunner], engine: SubsidyEngine
+) -> Worker:
+    """A worker that follows the log: LISTEN and advisory locks on PostgreSQL, polling on SQLite."""
+    dsn = postgres_dsn(settings.database_url)
+    channel = getattr(engine.recorder, "channel_name", None) if dsn else None
+    return Worker(runners, postgres_dsn=dsn, channel=channel)

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import getpass
 import json
+import signal
+import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
 
 from subsidy.application import SubsidyEngine
-from subsidy.bootstrap import build_engine, configure_logging
+from subsidy.bootstrap import (
+    build_engine,
+    build_read_models,
+    build_runners,
+    build_worker,
+    configure_logging,
+)
 from subsidy.demo import run_demo
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import SubsidyError
 from subsidy.domain.wareki import format_fiscal_year, format_wareki, parse_date
 from subsidy.importing.agreements_csv import read_agreements
+from subsidy.projections import tracking
+from subsidy.projections.runner import ProjectionRunner
 from subsidy.settings import Settings
 
 app = typer.Typer(help="Event-sourced administration of the Center's HR-development grant.")
@@ -24,10 +34,12 @@ agreements_app = typer.Typer(help="Partnership agreements (人材育成に関す
 scheme_app = typer.Typer(help="The scheme and its parameters.")
 deadlines_app = typer.Typer(help="Deadlines of performance reports and repayments.")
 disbursements_app = typer.Typer(help="The money of an approval, year by year.")
+projections_app = typer.Typer(help="Read models: follow the log, status, rebuild, parked events.")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(scheme_app, name="scheme")
 app.add_typer(deadlines_app, name="deadlines")
 app.add_typer(disbursements_app, name="disbursements")
+app.add_typer(projections_app, name="projections")
 
 
 def _engine() -> SubsidyEngine:
@@ -135,6 +147,88 @@ def show_disbursement(
     )
     for step in trail:
         typer.echo(f"#{step.version} {step.event} by {step.actor}: {step.calculation.explain()}")
+
+
+def _runners(
+    names: list[str] | None = None,
+) -> tuple[SubsidyEngine, list[ProjectionRunner], Settings]:
+    settings = Settings()
+    configure_logging(settings)
+    engine = build_engine(settings)
+    db = build_read_models(settings)
+    try:
+        return engine, build_runners(engine, db, names or None), settings
+    except ValueError as error:
+        raise _fail(SubsidyError(str(error))) from None
+
+
+@projections_app.command("run")
+def run_projections(
+    once: Annotated[bool, typer.Option("--once", help="Catch up, then exit")] = False,
+) -> None:
+    """Follow the log into the read models (a worker process); Ctrl-C stops it."""
+    engine, runners, settings = _runners()
+    if once:
+        for runner in runners:
+            typer.echo(f"{runner.projection.name}: {runner.catch_up()} events applied")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        build_worker(settings, runners, engine).run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each projection's position, the head of the log, the lag and parked events."""
+    _, runners, _ = _runners()
+    for runner in runners:
+        status = runner.status()
+        typer.echo(
+            f"{status.name:<16} position {status.position:>8}  head {status.head:>8}  "
+            f"lag {status.lag:>6}  parked {status.parked}"
+        )
+
+
+@projections_app.command("rebuild")
+def rebuild_projections(
+    names: Annotated[list[str] | None, typer.Argument(help="Projections (default: all)")] = None,
+) -> None:
+    """Rebuild read models in shadow tables and swap them in; the old ones serve meanwhile."""
+    _, runners, _ = _runners(names)
+    for runner in runners:
+        with typer.progressbar(length=1, label=runner.projection.name) as bar:
+
+            def progress(position: int, head: int, bar: Any = bar) -> None:
+                bar.length = max(head, 1)
+                bar.update(position - bar.pos)
+
+            applied = runner.rebuild(progress)
+        typer.echo(f"{runner.projection.name}: rebuilt from {applied} events")
+
+
+@projections_app.command("parked")
+def parked_projection_events(
+    retry: Annotated[
+        str | None, typer.Option(help="Forget this projection's parked events and run it again")
+    ] = None,
+) -> None:
+    """List events projections could not apply, or retry one projection's."""
+    _, runners, _ = _runners()
+    db = runners[0].db
+    if retry is not None:
+        runner = next((r for r in runners if r.projection.name == retry), None)
+        if runner is None:
+            raise _fail(SubsidyError(f"no projection named {retry}"))
+        with db.begin() as conn:
+            forgotten = tracking.unpark(conn, retry)
+        typer.echo(f"{retry}: {forgotten} parked event(s) retried, {runner.catch_up()} applied")
+        return
+    with db.connect() as conn:
+        for row in tracking.parked_events(conn):
+            typer.echo(f"{row['projection']} #{row['position']} {row['topic']}: {row['error']}")
 
 
 @app.command()

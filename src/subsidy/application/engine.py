@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from subsidy.application.applications import ApplicationUseCases
 from subsidy.application.approvals import ApprovalUseCases
+from subsidy.application.audit import AuditUseCases
 from subsidy.application.finance import FinanceUseCases
 from subsidy.application.organisations import OrganisationUseCases
 from subsidy.application.plans import PlanUseCases
@@ -15,6 +16,7 @@ class SubsidyEngine(
     ApplicationUseCases,
     ApprovalUseCases,
     FinanceUseCases,
+    AuditUseCases,
 ):
     """The service layer of the grant scheme.
 

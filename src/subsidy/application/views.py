@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from subsidy.domain.budget import YearAmount, YearBudget
@@ -147,3 +148,15 @@ class MoneyStep:
     actor: str
     amount: int
     calculation: Calculation
+
+
+@dataclass(frozen=True)
+class AggregateState:
+    """An aggregate as it stood after one of its events, replayed from the store."""
+
+    id: UUID
+    type: str
+    version: int
+    recorded_at: datetime
+    latest_version: int
+    state: dict[str, Any]

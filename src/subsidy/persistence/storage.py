@@ -68,17 +68,30 @@ def schema_creation_lock(database_url: str) -> Iterator[None]:
     if not database_url.startswith(("postgresql://", "postgresql+psycopg://")):
         yield
         return
-    env = _postgres_environment(database_url, "y")
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        autocommit=True,
-    ) as connection:
+    dsn = postgres_dsn(database_url)
+    assert dsn is not None
+    with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
         try:
             yield
         finally:
             connection.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
+
+def postgres_dsn(database_url: str) -> str | None:
+    """A libpq connection string for ``database_url`` (with its schema on the search path)."""
+    if not database_url.startswith(("postgresql://", "postgresql+psycopg://")):
+        return None
+    env = _postgres_environment(database_url, "y")
+    dsn = psycopg.conninfo.make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+    )
+    if "POSTGRES_SCHEMA" in env:
+        dsn = psycopg.conninfo.make_conninfo(
+            dsn, options=f"-c search_path={env['POSTGRES_SCHEMA']}"
+        )
+    return dsn
