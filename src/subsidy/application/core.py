@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar, cast
@@ -86,6 +87,7 @@ class EngineCore(Application[UUID]):
     ) -> None:
         super().__init__(env)
         self._clock = clock
+        self._positions = threading.local()
         if snapshot_interval is not None:
             # The library reads the intervals through the instance, so one engine can differ
             # from the class default without redefining the class.
@@ -184,7 +186,7 @@ class EngineCore(Application[UUID]):
                 )
             )
         try:
-            self.save(*pending)
+            recordings = self.save(*pending)
         except IntegrityError as error:
             if record_id is not None:
                 previous = self._previous_outcome(record_id, command)
@@ -193,8 +195,19 @@ class EngineCore(Application[UUID]):
             log.info("command.conflict")
             msg = f"{command} lost a race with a concurrent change; reload and try again"
             raise ConcurrencyConflict(msg, rule="optimistic_concurrency") from error
+        if recordings:
+            self._positions.last = max(r.notification.id for r in recordings)
         log.debug("command.recorded", aggregates=[str(a.id) for a in pending])
         return outcome
+
+    def last_position(self) -> int | None:
+        """The log position of the last event this thread's last command recorded.
+
+        A caller that wants to read its own write from the read models waits until the
+        projections have reached it (read-your-writes); a repeated idempotent command leaves
+        it as it was.
+        """
+        return getattr(self._positions, "last", None)
 
     def _update(
         self,

@@ -33,3 +33,11 @@ def new_revision(db: Engine, message: str) -> None:
     with db.begin() as connection:
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)
+
+
+def check(db: Engine) -> None:
+    """Raise if the projections' tables differ from what the migrations built."""
+    config = alembic_config(db)
+    with db.begin() as connection:
+        config.attributes["connection"] = connection
+        command.check(config)

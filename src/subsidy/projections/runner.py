@@ -8,6 +8,7 @@ either the whole batch or none of it. A replayed event can therefore never be ap
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -211,3 +212,14 @@ def follow(
                 _log.error("projection.stopped", reason=str(stopped))
         if not busy:
             waiter(poll_interval)
+
+
+def wait_until(runners: Sequence[ProjectionRunner], position: int, *, timeout: float = 5.0) -> bool:
+    """Wait until every runner's projection has reached ``position``; False on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if all(r.status().position >= position for r in runners):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
