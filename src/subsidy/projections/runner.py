@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select
 
 from subsidy.projections import tracking
@@ -100,27 +100,43 @@ class ProjectionRunner:
         )
         # A short page has scanned every notification up to the head we read.
         scanned_to = notifications[-1].id if len(notifications) == self.batch_size else head
+        events = [(n, self.mapper.to_domain_event(n)) for n in notifications]
+        if not park:
+            for notification, event in events:
+                self.projection.apply(conn, tables, event, notification.id)
+            return len(events), scanned_to
+        try:
+            # The fast path: the whole batch under one savepoint.
+            with conn.begin_nested():
+                for notification, event in events:
+                    self.projection.apply(conn, tables, event, notification.id)
+            return len(events), scanned_to
+        except Exception:
+            return self._apply_one_by_one(conn, tables, events, scanned_to)
+
+    def _apply_one_by_one(
+        self,
+        conn: Connection,
+        tables: dict[str, Table],
+        events: list[tuple[Notification, Any]],
+        scanned_to: int,
+    ) -> tuple[int, int]:
+        """Apply each event under its own savepoint, parking those that fail."""
         applied = 0
-        for notification in notifications:
+        for notification, event in events:
             try:
                 with conn.begin_nested():
-                    event = self.mapper.to_domain_event(notification)
                     self.projection.apply(conn, tables, event, notification.id)
             except Exception as error:
-                if not park:
-                    raise
+                error_text = "".join(traceback.format_exception_only(error)).strip()
                 tracking.park(
-                    conn,
-                    self.projection.name,
-                    notification.id,
-                    notification.topic,
-                    "".join(traceback.format_exception_only(error)).strip(),
+                    conn, self.projection.name, notification.id, notification.topic, error_text
                 )
                 _log.warning(
                     "projection.parked",
                     projection=self.projection.name,
                     position=notification.id,
-                    error=str(error),
+                    error=error_text,
                 )
                 if self.policy == "stop":
                     return applied, notification.id - 1
