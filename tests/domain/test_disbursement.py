@@ -15,6 +15,7 @@ from subsidy.domain.disbursement_values import Payment, PaymentKind
 from subsidy.domain.errors import PermissionDenied, RuleViolation, TransitionNotAllowed
 from subsidy.domain.repayment import OrderKind, RepaymentOrder
 
+DECIDED_ON = date(2024, 4, 1)
 FINANCE = Actor("finance", Role.FINANCE)
 APPROVER = Actor("approver", Role.APPROVER)
 APPROVAL_ID = uuid5(NAMESPACE_URL, "subsidy:test:approval")
@@ -29,6 +30,7 @@ def opened(decided: int = 1_000_000) -> AnnualDisbursement:
         organisation_id=LEAD_ID,
         fiscal_year=2024,
         decided=decided,
+        decided_on=DECIDED_ON,
         report_due_on=REPORT_DUE,
         actor=FINANCE,
     )

@@ -19,6 +19,7 @@ from subsidy.domain.disbursement import AnnualDisbursement, OverPayment
 from subsidy.domain.errors import PermissionDenied, RuleViolation, TransitionNotAllowed
 from subsidy.domain.repayment import Allocation, OrderKind, RepaymentOrder
 
+DECIDED_ON = date(2024, 4, 1)
 FINANCE = Actor("finance", Role.FINANCE)
 APPROVER = Actor("approver", Role.APPROVER)
 APPLICANT = Actor("a", Role.APPLICANT, LEAD_ID)
@@ -31,6 +32,7 @@ def opened(*advances: tuple[date, int]) -> AnnualDisbursement:
         organisation_id=LEAD_ID,
         fiscal_year=2024,
         decided=1_000_000,
+        decided_on=DECIDED_ON,
         report_due_on=PARAMS.report_due_on(2024),
         actor=FINANCE,
     )

@@ -127,6 +127,7 @@ def disbursement(example: Example) -> dict[str, list[str]]:
         organisation_id=LEAD_ID,
         fiscal_year=fiscal_year,
         decided=yen(example.value("decided")),
+        decided_on=date(fiscal_year, 4, 1),
         report_due_on=parameters.report_due_on(fiscal_year),
         actor=FINANCE,
     )

@@ -280,6 +280,7 @@ class EngineCore(Application[UUID]):
                 organisation_id=approval.organisation_id,
                 fiscal_year=fiscal_year,
                 decided=after,
+                decided_on=approval.notice_date,
                 report_due_on=self._parameters_of(approval).report_due_on(fiscal_year),
                 actor=actor,
             )

@@ -51,16 +51,18 @@ class AnnualDisbursement(Aggregate):
         organisation_id: UUID,
         fiscal_year: int,
         decided: int,
+        decided_on: date,
         report_due_on: date,
         actor: Actor,
     ) -> AnnualDisbursement:
-        """Open the year with its decided amount and the performance report's due date."""
+        """Open the year with its decided amount, the decision's date and the report's due date."""
         return cls(
             id=cls.id_for(approval_id, fiscal_year),
             approval_id=approval_id,
             organisation_id=organisation_id,
             fiscal_year=fiscal_year,
             decided=decided,
+            decided_on=decided_on,
             report_due_on=report_due_on,
             actor=actor,
         )
@@ -74,10 +76,13 @@ class AnnualDisbursement(Aggregate):
         organisation_id: UUID,
         fiscal_year: int,
         decided: int,
+        decided_on: date,
         report_due_on: date,
         actor: Actor,
     ) -> None:
         self.approval_id = approval_id
+        self.decided_on = decided_on
+        self.determined_on: date | None = None
         self.organisation_id = organisation_id
         self.fiscal_year = fiscal_year
         self.decided = decided
@@ -125,6 +130,7 @@ class AnnualDisbursement(Aggregate):
         actor.require(Role.FINANCE)
         self._require_live("record a payment")
         require_yen(amount, "amount", positive=True)
+        self._not_before(paid_on, self.decided_on, "paid_on", "the grant decision")
         if self.determined is not None:
             msg = "the final amount is determined; pay the settlement instead of an advance"
             raise TransitionNotAllowed(msg, rule="disbursement.advance_before_determination")
@@ -159,6 +165,8 @@ class AnnualDisbursement(Aggregate):
         self._require_live("report")
         if self.report is not None:
             raise TransitionNotAllowed("the performance report was already submitted")
+        year_starts = date(self.fiscal_year, 4, 1)
+        self._not_before(reported_on, year_starts, "reported_on", f"FY{self.fiscal_year} began")
         for index, line in enumerate(cost_lines):
             require_yen(line.amount, f"cost_lines[{index}].amount")
         report = PerformanceReport(tuple(cost_lines), reported_on)
@@ -188,6 +196,9 @@ class AnnualDisbursement(Aggregate):
             raise RuleViolation(msg, rule="disbursement.report_required")
         if self.determined is not None:
             raise TransitionNotAllowed(f"FY{self.fiscal_year} was already determined")
+        self._not_before(on, self.report.reported_on, "on", "the performance report")
+        if repayment_due_on is not None:
+            self._not_before(repayment_due_on, on, "repayment_due_on", "the determination")
         eligible = self.report.eligible_cost
         ceiling = grant_ceiling(eligible, parameters.subsidy_rate)
         determined = min(self.decided, ceiling)
@@ -213,6 +224,7 @@ class AnnualDisbursement(Aggregate):
         self, *, determined_on: date, amount: int, calculation: Calculation, actor: Actor
     ) -> None:
         self.determined = amount
+        self.determined_on = determined_on
 
     def pay_settlement(self, *, paid_on: date, actor: Actor) -> None:
         """Pay the settlement (精算払): what was determined less what was paid."""
@@ -221,6 +233,8 @@ class AnnualDisbursement(Aggregate):
         if self.determined is None:
             msg = "the settlement follows the determination of the final amount"
             raise TransitionNotAllowed(msg, rule="disbursement.settlement_after_determination")
+        assert self.determined_on is not None
+        self._not_before(paid_on, self.determined_on, "paid_on", "the determination")
         due = self.determined - self.paid
         if due <= 0:
             msg = f"nothing is due: {self.paid:,} yen paid against {self.determined:,} determined"
@@ -247,6 +261,8 @@ class AnnualDisbursement(Aggregate):
             last = self.repayments[-1].received_on
             msg = f"repayments are recorded in date order; the last was received on {last}"
             raise InvalidValue(msg, field="received_on", rule="repayment.in_order")
+        if self.orders:
+            self._not_before(received_on, self.orders[-1].ordered_on, "received_on", "the order")
         owed_before = self.owed(received_on, parameters)
         total_owed = sum(b.total for b in owed_before)
         if total_owed == 0:
@@ -316,7 +332,8 @@ class AnnualDisbursement(Aggregate):
     def change_decided(self, *, amount: int, actor: Actor) -> None:
         """Follow an amendment of the decision; never below what was already paid."""
         actor.require(Role.APPROVER)
-        self._require_live("amend")
+        if not (self.closed and self.decided == 0 and self.ended is None):
+            self._require_live("amend")  # a year amended to nothing may be funded again
         if self.determined is not None:
             msg = f"FY{self.fiscal_year} is determined; its decided amount can no longer change"
             raise TransitionNotAllowed(msg, rule="disbursement.amend_before_determination")
@@ -333,6 +350,8 @@ class AnnualDisbursement(Aggregate):
     @event("DecidedAmountChanged")
     def _decided_changed(self, *, decided: int, rule: str, actor: Actor) -> None:
         self.decided = decided
+        if decided > 0:
+            self.closed = False
 
     def revoke(self, *, on: date, due_on: date, parameters: SchemeParameters, actor: Actor) -> None:
         """The decision was revoked: order back everything paid and not yet ordered.
@@ -344,6 +363,7 @@ class AnnualDisbursement(Aggregate):
         if self.ended is not None:
             msg = f"cannot revoke: the grant decision was already {self.ended}"
             raise TransitionNotAllowed(msg, rule=f"disbursement.{self.ended}")
+        self._not_before(due_on, on, "due_on", "the revocation")
         self._ended(how="revoked", on=on, rule=rules.REVOCATION, actor=actor)
         to_order = self.paid - self.ordered
         if to_order > 0:
@@ -413,6 +433,12 @@ class AnnualDisbursement(Aggregate):
     @event("Closed")
     def _closed(self, *, held: int, actor: Actor) -> None:
         self.closed = True
+
+    @staticmethod
+    def _not_before(day: date, earliest: date, field: str, what: str) -> None:
+        if day < earliest:
+            msg = f"{field} {day.isoformat()} is before {what} ({earliest.isoformat()})"
+            raise InvalidValue(msg, field=field, rule="disbursement.date_order")
 
     def _require_live(self, command: str) -> None:
         if self.ended is not None:
