@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from builders import ADMIN, APPROVER, SUBMITTED_ON, World, amounts, event_count,
 from conftest import ALL_STORES, DURABLE_STORES, make_engine
 
 SECOND_APPROVER = Actor("approver-2", Role.APPROVER)
+PAID_ON = date(2024, 6, 3)
 
 
 def granted_events(engine: SubsidyEngine, application_id: UUID) -> int:
@@ -81,6 +83,27 @@ class TestIdempotency:
         with pytest.raises(IdempotencyKeyReused, match="already used for submit_application"):
             engine.withdraw_application(
                 world.applicant, application_id, reason="取下げ", idempotency_key="k"
+            )
+
+        assert event_count(engine) == before
+
+    def test_a_key_reused_with_other_arguments_is_refused(self, engine: SubsidyEngine) -> None:
+        world = World.build(engine)
+        approval_id = world.approved()
+        finance = Actor("finance", Role.FINANCE)
+        engine.record_advance(
+            finance, approval_id, 2024, amount=300_000, paid_on=PAID_ON, idempotency_key="a"
+        )
+        before = event_count(engine)
+
+        with pytest.raises(IdempotencyKeyReused, match="with other arguments"):
+            engine.record_advance(
+                finance,
+                approval_id,
+                2025,
+                amount=400_000,
+                paid_on=SUBMITTED_ON,
+                idempotency_key="a",
             )
 
         assert event_count(engine) == before

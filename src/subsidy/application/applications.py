@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from subsidy.application.core import EngineCore, event_topic
+from subsidy.application.idempotency import use_case
 from subsidy.application.views import ApplicationView
 from subsidy.domain.action_plan import ActionPlan
 from subsidy.domain.actor import Actor
@@ -22,6 +23,7 @@ from subsidy.domain.scheme import Scheme, SchemeParameters
 class ApplicationUseCases(EngineCore):
     """Everything from a draft application to the grant decision."""
 
+    @use_case
     def draft_application(
         self,
         actor: Actor,
@@ -55,6 +57,7 @@ class ApplicationUseCases(EngineCore):
 
         return self._execute("draft_application", actor, idempotency_key, action)
 
+    @use_case
     def update_application_draft(
         self,
         actor: Actor,
@@ -90,6 +93,7 @@ class ApplicationUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def submit_application(
         self,
         actor: Actor,
@@ -123,6 +127,7 @@ class ApplicationUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def withdraw_application(
         self,
         actor: Actor,
@@ -142,6 +147,7 @@ class ApplicationUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def assign_reviewer(
         self,
         actor: Actor,
@@ -176,6 +182,7 @@ class ApplicationUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def record_review(
         self,
         actor: Actor,
@@ -207,6 +214,7 @@ class ApplicationUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def approve_application(
         self,
         actor: Actor,
@@ -241,6 +249,7 @@ class ApplicationUseCases(EngineCore):
 
         return self._execute("approve_application", actor, idempotency_key, action)
 
+    @use_case
     def reject_application(
         self,
         actor: Actor,
@@ -264,6 +273,7 @@ class ApplicationUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def return_application(
         self,
         actor: Actor,

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from subsidy.application.core import EngineCore
+from subsidy.application.idempotency import use_case
 from subsidy.application.views import ApprovalView
 from subsidy.domain.actor import Actor
 from subsidy.domain.approval import Approval
@@ -19,6 +20,7 @@ from subsidy.domain.fiscal_budget import FiscalBudget
 class ApprovalUseCases(EngineCore):
     """Changing, revoking and withdrawing grant decisions."""
 
+    @use_case
     def amend_approval(
         self,
         actor: Actor,
@@ -50,6 +52,7 @@ class ApprovalUseCases(EngineCore):
 
         self._execute("amend_approval", actor, idempotency_key, action)
 
+    @use_case
     def revoke_approval(
         self,
         actor: Actor,
@@ -77,6 +80,7 @@ class ApprovalUseCases(EngineCore):
 
         self._execute("revoke_approval", actor, idempotency_key, action)
 
+    @use_case
     def withdraw_approval(
         self,
         actor: Actor,

@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import get_topic
 
-from subsidy.application.idempotency import IdempotencyRecord
+from subsidy.application.idempotency import IdempotencyRecord, current_request
 from subsidy.application.views import ImportSummary
 from subsidy.domain.action_plan import ActionPlan
 from subsidy.domain.actor import SYSTEM, Actor
@@ -165,7 +165,7 @@ class EngineCore(Application[UUID]):
         record_id = None
         if idempotency_key is not None:
             record_id = IdempotencyRecord.id_for(actor.user_id, idempotency_key)
-            previous = self._previous_outcome(record_id, command)
+            previous = self._previous_outcome(record_id, command, current_request())
             if previous is not None:
                 return cast(Outcome, previous[0])
         log = _log.bind(command=command, actor=actor.user_id, role=actor.role.value)
@@ -182,6 +182,7 @@ class EngineCore(Application[UUID]):
                     user_id=actor.user_id,
                     key=idempotency_key,
                     command=command,
+                    request=current_request(),
                     outcome=outcome,
                 )
             )
@@ -189,7 +190,7 @@ class EngineCore(Application[UUID]):
             recordings = self.save(*pending)
         except IntegrityError as error:
             if record_id is not None:
-                previous = self._previous_outcome(record_id, command)
+                previous = self._previous_outcome(record_id, command, current_request())
                 if previous is not None:
                     return cast(Outcome, previous[0])
             log.info("command.conflict")
@@ -228,14 +229,14 @@ class EngineCore(Application[UUID]):
 
         return self._execute(command, actor, idempotency_key, action)
 
-    def _previous_outcome(self, record_id: UUID, command: str) -> tuple[Any] | None:
+    def _previous_outcome(self, record_id: UUID, command: str, request: str) -> tuple[Any] | None:
         record: object
         try:
             record = self.repository.get(record_id)
         except AggregateNotFoundError:
             return None
         assert isinstance(record, IdempotencyRecord)
-        return (record.replay(command),)
+        return (record.replay(command, request),)
 
     # The scheme ------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from subsidy.application.core import EngineCore, event_topic
+from subsidy.application.idempotency import use_case
 from subsidy.application.views import DisbursementView, MoneyStep, OrderView
 from subsidy.domain.actor import SYSTEM, Actor
 from subsidy.domain.approval import Approval
@@ -24,6 +25,7 @@ class FinanceUseCases(EngineCore):
 
     # Budgets -----------------------------------------------------------------------------
 
+    @use_case
     def set_appropriation(
         self,
         actor: Actor,
@@ -56,6 +58,7 @@ class FinanceUseCases(EngineCore):
 
     # Payments and reports ----------------------------------------------------------------
 
+    @use_case
     def record_advance(
         self,
         actor: Actor,
@@ -79,6 +82,7 @@ class FinanceUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def submit_performance_report(
         self,
         actor: Actor,
@@ -104,6 +108,7 @@ class FinanceUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def determine_amount(
         self,
         actor: Actor,
@@ -138,6 +143,7 @@ class FinanceUseCases(EngineCore):
 
         return self._execute("determine_amount", actor, idempotency_key, action)
 
+    @use_case
     def pay_settlement(
         self,
         actor: Actor,
@@ -162,6 +168,7 @@ class FinanceUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def record_repayment(
         self,
         actor: Actor,

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from subsidy.application.core import EngineCore, event_topic
+from subsidy.application.idempotency import use_case
 from subsidy.application.views import (
     ImportSummary,
     OrganisationView,
@@ -56,6 +57,7 @@ class OrganisationUseCases(EngineCore):
             scheme.id, scheme.code, scheme.name, scheme.parameters_version, scheme.parameters
         )
 
+    @use_case
     def change_scheme_parameters(
         self,
         actor: Actor,
@@ -80,6 +82,7 @@ class OrganisationUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def register_organisation(
         self,
         actor: Actor,
@@ -113,6 +116,7 @@ class OrganisationUseCases(EngineCore):
 
         return self._execute("register_organisation", actor, idempotency_key, action)
 
+    @use_case
     def add_organisation_member(
         self,
         actor: Actor,
@@ -144,6 +148,7 @@ class OrganisationUseCases(EngineCore):
             member_ids=tuple(organisation.member_ids),
         )
 
+    @use_case
     def sign_agreement(
         self,
         actor: Actor,
@@ -168,6 +173,7 @@ class OrganisationUseCases(EngineCore):
 
         return self._execute("sign_agreement", actor, idempotency_key, action)
 
+    @use_case
     def terminate_agreement(
         self,
         actor: Actor,
@@ -237,6 +243,7 @@ class OrganisationUseCases(EngineCore):
         topics = [event_topic(aggregate, name) for aggregate, name in TOPIC_EVENTS]
         return AgreementsListing().fold(self._scan(topics))
 
+    @use_case
     def register_reviewer(
         self,
         actor: Actor,

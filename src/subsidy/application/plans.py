@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from subsidy.application.core import EngineCore
+from subsidy.application.idempotency import use_case
 from subsidy.application.views import PlanView
 from subsidy.domain.action_plan import ActionPlan
 from subsidy.domain.actor import Actor
@@ -16,6 +17,7 @@ from subsidy.domain.plan_content import PlanContent
 class PlanUseCases(EngineCore):
     """Drafting, adopting, revising and excepting Action Plans."""
 
+    @use_case
     def draft_action_plan(
         self,
         actor: Actor,
@@ -35,6 +37,7 @@ class PlanUseCases(EngineCore):
 
         return self._execute("draft_action_plan", actor, idempotency_key, action)
 
+    @use_case
     def update_action_plan_draft(
         self,
         actor: Actor,
@@ -54,6 +57,7 @@ class PlanUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def adopt_action_plan(
         self,
         actor: Actor,
@@ -79,6 +83,7 @@ class PlanUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def revise_action_plan(
         self,
         actor: Actor,
@@ -111,6 +116,7 @@ class PlanUseCases(EngineCore):
             idempotency_key=idempotency_key,
         )
 
+    @use_case
     def grant_plan_exception(
         self,
         actor: Actor,
