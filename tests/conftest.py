@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,31 @@ POSTGRES_URL = os.environ.get(
 FIXED_NOW = datetime(2024, 4, 15, 1, 0, tzinfo=UTC)
 
 
-def fixed_clock() -> datetime:
-    return FIXED_NOW
+class MovableClock:
+    """The engines' clock in tests: fixed, and moved on when a scenario needs a later day."""
+
+    def __init__(self) -> None:
+        self.now = FIXED_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def travel_to(self, day: date) -> None:
+        """Make ``day`` today in Japan (10:00 JST)."""
+        self.now = datetime.combine(day, time(1, 0), tzinfo=UTC)
+
+
+CLOCK = MovableClock()
+
+
+def travel_to(day: date) -> None:
+    """Move every test engine's today to ``day``."""
+    CLOCK.travel_to(day)
+
+
+@pytest.fixture(autouse=True)
+def _clock_starts_on_the_fixed_day() -> None:
+    CLOCK.now = FIXED_NOW
 
 
 def postgres_skipped_on_purpose() -> bool:
@@ -76,7 +99,7 @@ DURABLE_STORES = ALL_STORES[1:]
 
 
 def make_engine(url: str, **settings: Any) -> SubsidyEngine:
-    return build_engine(Settings(database_url=url, **settings), clock=fixed_clock)
+    return build_engine(Settings(database_url=url, **settings), clock=CLOCK)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from subsidy.bootstrap import (
     build_worker,
     configure_logging,
 )
-from subsidy.demo import run_demo
+from subsidy.demo import ScenarioClock, run_demo
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import SubsidyError
 from subsidy.domain.wareki import format_fiscal_year, format_wareki, parse_date
@@ -234,9 +234,12 @@ def parked_projection_events(
 @app.command()
 def demo() -> None:
     """Build a realistic scenario on the configured database and print a summary."""
-    engine = _engine()
+    settings = Settings()
+    configure_logging(settings)
+    clock = ScenarioClock()
+    engine = build_engine(settings, clock=clock)
     try:
-        typer.echo(run_demo(engine))
+        typer.echo(run_demo(engine, clock))
     except SubsidyError as error:
         raise _fail(error) from None
 

@@ -30,10 +30,15 @@ from subsidy.domain.errors import (
 LOWER = (YearAmount(2024, 1_000_000), YearAmount(2025, 1_500_000), YearAmount(2026, 1_500_000))
 
 
+REQUESTED = dict.fromkeys(range(2024, 2030), 1_500_000)
+
+
 def amend(
     approval: Approval, amounts: tuple[YearAmount, ...], reason: str = "経費配分の変更"
 ) -> None:
-    approval.amend(amounts=amounts, reason=reason, parameters=PARAMS, actor=APPROVER)
+    approval.amend(
+        amounts=amounts, reason=reason, parameters=PARAMS, requested=REQUESTED, actor=APPROVER
+    )
 
 
 def withdraw(approval: Approval, on: date, actor: Actor = APPLICANT) -> None:
@@ -120,7 +125,9 @@ def test_amend_refuses_anyone_but_an_approver(actor: Actor) -> None:
     approval = granted_approval()
 
     with pytest.raises(PermissionDenied, match="approver"):
-        approval.amend(amounts=LOWER, reason="変更", parameters=PARAMS, actor=actor)
+        approval.amend(
+            amounts=LOWER, reason="変更", parameters=PARAMS, requested=REQUESTED, actor=actor
+        )
 
     assert approval.collect_events() == []
 

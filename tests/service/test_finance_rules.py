@@ -12,7 +12,7 @@ from subsidy.domain.budget import CostCategory, CostLine
 from subsidy.domain.errors import RuleViolation, TransitionNotAllowed
 
 from builders import ADMIN, APPROVER, World, amounts, refused, year
-from conftest import ALL_STORES
+from conftest import ALL_STORES, travel_to
 
 pytestmark = pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
 
@@ -144,6 +144,7 @@ def test_a_year_runs_from_advance_to_settlement_and_closes(engine: SubsidyEngine
     world = World.build(engine)
     approval_id = world.approved()
     engine.record_advance(FINANCE, approval_id, 2024, amount=750_000, paid_on=date(2024, 6, 1))
+    travel_to(date(2025, 4, 5))
     engine.submit_performance_report(
         world.applicant, approval_id, 2024, cost_lines=cost(1_234_567), reported_on=date(2025, 4, 5)
     )
@@ -164,6 +165,7 @@ def test_an_overpayment_is_ordered_back_and_repaid_late_with_late_charge(
     world = World.build(engine)
     approval_id = world.approved()
     engine.record_advance(FINANCE, approval_id, 2024, amount=1_500_000, paid_on=date(2024, 6, 1))
+    travel_to(date(2025, 4, 1))
     engine.submit_performance_report(
         world.applicant, approval_id, 2024, cost_lines=cost(1_000_000), reported_on=date(2025, 4, 1)
     )
@@ -226,6 +228,7 @@ def test_every_money_event_carries_the_arithmetic_of_its_amount(engine: SubsidyE
     world = World.build(engine)
     approval_id = world.approved()
     engine.record_advance(FINANCE, approval_id, 2024, amount=1_500_000, paid_on=date(2024, 6, 1))
+    travel_to(date(2025, 4, 1))
     engine.submit_performance_report(
         world.applicant, approval_id, 2024, cost_lines=cost(1_000_000), reported_on=date(2025, 4, 1)
     )
@@ -277,6 +280,7 @@ def test_a_settled_year_can_still_be_revoked_and_is_ordered_back(engine: Subsidy
     world = World.build(engine)
     approval_id = world.approved()
     engine.record_advance(FINANCE, approval_id, 2024, amount=1_000_000, paid_on=date(2024, 6, 3))
+    travel_to(date(2025, 4, 1))
     engine.submit_performance_report(
         world.applicant, approval_id, 2024, cost_lines=cost(1_200_000), reported_on=date(2025, 4, 1)
     )
@@ -317,6 +321,7 @@ def test_a_year_amended_down_to_nothing_is_closed_and_released(engine: SubsidyEn
 def test_amending_a_determined_year_is_refused_by_the_year(engine: SubsidyEngine) -> None:
     world = World.build(engine)
     approval_id = world.approved()
+    travel_to(date(2025, 4, 1))
     engine.submit_performance_report(
         world.applicant, approval_id, 2024, cost_lines=cost(1_600_000), reported_on=date(2025, 4, 1)
     )

@@ -16,7 +16,7 @@ from subsidy.domain.disbursement import AnnualDisbursement
 from subsidy.domain.errors import SubsidyError
 from subsidy.domain.fiscal_budget import FiscalBudget
 
-from builders import APPROVER, World, amounts, event_count
+from builders import ADMIN, APPROVER, World, amounts, event_count
 from conftest import make_engine
 
 FINANCE = Actor("finance", Role.FINANCE)
@@ -62,7 +62,7 @@ class FinanceMachine(RuleBasedStateMachine):
         lines = (CostLine(CostCategory.HONORARIA, "謝金", cost),)
         self.attempt(
             lambda: self.engine.submit_performance_report(
-                self.world.applicant,
+                ADMIN,
                 self.approval_id,
                 fiscal_year,
                 cost_lines=lines,

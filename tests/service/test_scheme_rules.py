@@ -22,7 +22,7 @@ from builders import (
     refused,
     year,
 )
-from conftest import ALL_STORES
+from conftest import ALL_STORES, travel_to
 
 pytestmark = pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
 
@@ -159,7 +159,7 @@ def test_an_applicant_without_an_agreement_in_force_is_refused(engine: SubsidyEn
         engine,
         RuleViolation,
         "no partnership agreement with the Center in force on 2017-12-01",
-        lambda: engine.submit_application(world.applicant, application_id, on=date(2017, 12, 1)),
+        lambda: engine.submit_application(ADMIN, application_id, on=date(2017, 12, 1)),
     )
 
     assert error.rule == "scheme.partnership_agreement"
@@ -275,8 +275,9 @@ def test_a_withdrawal_after_the_period_is_refused(engine: SubsidyEngine) -> None
         engine,
         RuleViolation,
         "until 2024-05-30",
-        lambda: engine.withdraw_approval(
-            world.applicant, approval_id, reason="事業中止", on=date(2024, 5, 31)
+        lambda: (
+            travel_to(date(2024, 5, 31)),
+            engine.withdraw_approval(world.applicant, approval_id, reason="事業中止"),
         ),
     )
 
@@ -287,6 +288,7 @@ def test_a_withdrawal_on_the_last_day_of_the_period_is_recorded(engine: SubsidyE
     world = World.build(engine)
     approval_id = world.approved()
 
-    engine.withdraw_approval(world.applicant, approval_id, reason="事業中止", on=date(2024, 5, 30))
+    travel_to(date(2024, 5, 30))
+    engine.withdraw_approval(world.applicant, approval_id, reason="事業中止")
 
     assert engine.approval(approval_id).status == "withdrawn"

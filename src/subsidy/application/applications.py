@@ -108,7 +108,7 @@ class ApplicationUseCases(EngineCore):
         def change(aggregate: GrantApplication) -> int:
             scheme = self._default_scheme()
             aggregate.submit(
-                on=on or self.today(),
+                on=self._dated(actor, on, "on"),
                 scheme_id=scheme.id,
                 scheme_version=scheme.parameters_version,
                 parameters=scheme.parameters,

@@ -15,6 +15,7 @@ from subsidy.domain.approval import Approval
 from subsidy.domain.budget import YearAmount
 from subsidy.domain.disbursement import AnnualDisbursement
 from subsidy.domain.fiscal_budget import FiscalBudget
+from subsidy.domain.grant_application import GrantApplication
 
 
 class ApprovalUseCases(EngineCore):
@@ -36,10 +37,13 @@ class ApprovalUseCases(EngineCore):
         def action() -> tuple[list[Aggregate], None]:
             approval = self._load(Approval, approval_id, expected_version=expected_version)
             before = {a.fiscal_year: a.amount for a in approval.amounts}
+            application = self._load(GrantApplication, approval.application_id)
+            application.require_independent_approver(actor)
             approval.amend(
                 amounts=amounts,
                 reason=reason,
                 parameters=self._parameters_of(approval),
+                requested=application.requested,
                 actor=actor,
             )
             after = {a.fiscal_year: a.amount for a in approval.amounts}
@@ -69,6 +73,9 @@ class ApprovalUseCases(EngineCore):
         def action() -> tuple[list[Aggregate], None]:
             approval = self._load(Approval, approval_id, expected_version=expected_version)
             day = on or self.today()
+            self._load(GrantApplication, approval.application_id).require_independent_approver(
+                actor
+            )
             approval.revoke(on=day, ground=ground, actor=actor)
             parameters = self._parameters_of(approval)
             due_on = repayment_due_on or day + timedelta(days=parameters.repayment_period_days)
@@ -95,7 +102,7 @@ class ApprovalUseCases(EngineCore):
 
         def action() -> tuple[list[Aggregate], None]:
             approval = self._load(Approval, approval_id, expected_version=expected_version)
-            day = on or self.today()
+            day = self._dated(actor, on, "on")
             approval.withdraw(
                 on=day, reason=reason, parameters=self._parameters_of(approval), actor=actor
             )

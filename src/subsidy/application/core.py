@@ -19,11 +19,18 @@ from eventsourcing.utils import get_topic
 from subsidy.application.idempotency import IdempotencyRecord, current_request
 from subsidy.application.views import ImportSummary
 from subsidy.domain.action_plan import ActionPlan
-from subsidy.domain.actor import SYSTEM, Actor
+from subsidy.domain.actor import SYSTEM, Actor, Role
 from subsidy.domain.agreement import PartnershipAgreement
 from subsidy.domain.approval import Approval
 from subsidy.domain.disbursement import AnnualDisbursement
-from subsidy.domain.errors import ConcurrencyConflict, NotFound, RuleViolation, SubsidyError
+from subsidy.domain.errors import (
+    ConcurrencyConflict,
+    InvalidValue,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    SubsidyError,
+)
 from subsidy.domain.fiscal_budget import FiscalBudget
 from subsidy.domain.grant_application import GrantApplication
 from subsidy.domain.organisation import Organisation
@@ -109,6 +116,27 @@ class EngineCore(Application[UUID]):
     def today(self) -> date:
         """Today's date in Japan, where the scheme's deadlines fall."""
         return self._clock().astimezone(JAPAN).date()
+
+    def _dated(self, actor: Actor, on: date | None, field: str) -> date:
+        """The date of an applicant's act: today, unless an administrator records another.
+
+        Applicants cannot choose the date of a submission, report or withdrawal (it decides
+        which rules apply); the Center's administrator can, to record a paper document on the
+        day it was received.
+        """
+        today = self.today()
+        if on is None or on == today:
+            return today
+        if actor.role is not Role.ADMINISTRATOR:
+            msg = (
+                f"{field} is today ({today.isoformat()}) when an applicant acts; only an "
+                "administrator records another date, such as a paper document's receipt"
+            )
+            raise PermissionDenied(msg, field=field, rule="dates.applicant_today")
+        if on > today:
+            msg = f"{field} {on.isoformat()} is in the future"
+            raise InvalidValue(msg, field=field, rule="dates.not_future")
+        return on
 
     # Loading ---------------------------------------------------------------------------
 

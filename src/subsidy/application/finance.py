@@ -97,7 +97,9 @@ class FinanceUseCases(EngineCore):
 
         def change(year: AnnualDisbursement) -> None:
             year.submit_report(
-                cost_lines=cost_lines, reported_on=reported_on or self.today(), actor=actor
+                cost_lines=cost_lines,
+                reported_on=self._dated(actor, reported_on, "reported_on"),
+                actor=actor,
             )
 
         self._update(

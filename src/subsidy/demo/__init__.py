@@ -4,6 +4,7 @@ Every command carries an idempotency key, so running the demo again records noth
 prints the same summary.
 """
 
+from subsidy.demo.clock import ScenarioClock
 from subsidy.demo.scenario import run_demo
 
-__all__ = ["run_demo"]
+__all__ = ["ScenarioClock", "run_demo"]

@@ -6,6 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from subsidy.application import SubsidyEngine
+from subsidy.demo.clock import ScenarioClock
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.budget import CostCategory, CostLine
 from subsidy.domain.money import split_instalments
@@ -23,7 +24,9 @@ def _costs(honoraria: int, travel: int, venue: int) -> tuple[CostLine, ...]:
     )
 
 
-def run_isumi_years(engine: SubsidyEngine, approval_id: UUID, applicant: Actor) -> None:
+def run_isumi_years(
+    engine: SubsidyEngine, clock: ScenarioClock, approval_id: UUID, applicant: Actor
+) -> None:
     """FY2024 over-paid and repaid late; FY2025 settled at the decided amount; FY2026 under way."""
     e, key = engine, "demo:isumi"
     for n, (amount, day) in enumerate(
@@ -37,6 +40,7 @@ def run_isumi_years(engine: SubsidyEngine, approval_id: UUID, applicant: Actor) 
             paid_on=day,
             idempotency_key=f"{key}:advance:2024:{n}",
         )
+    clock.travel_to(date(2025, 4, 8))
     e.submit_performance_report(
         applicant,
         approval_id,
@@ -70,6 +74,7 @@ def run_isumi_years(engine: SubsidyEngine, approval_id: UUID, applicant: Actor) 
         paid_on=date(2025, 6, 2),
         idempotency_key=f"{key}:advance:2025",
     )
+    clock.travel_to(date(2026, 4, 6))
     e.submit_performance_report(
         applicant,
         approval_id,

@@ -12,6 +12,7 @@ from pathlib import Path
 from uuid import UUID
 
 from subsidy.application import SubsidyEngine
+from subsidy.demo.clock import ScenarioClock
 from subsidy.demo.finance import money_summary, run_isumi_years, run_mishima_revocation
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.budget import CostCategory, CostLine, YearAmount, YearBudget
@@ -81,8 +82,9 @@ def _plan(title: str, first: int, last: int) -> PlanContent:
 
 
 class _Scenario:
-    def __init__(self, engine: SubsidyEngine) -> None:
+    def __init__(self, engine: SubsidyEngine, clock: ScenarioClock) -> None:
         self.engine = engine
+        self.clock = clock
         self.notes: list[str] = []
 
     def applicant(self, name: str) -> tuple[UUID, Actor]:
@@ -123,6 +125,7 @@ class _Scenario:
             years=years,
             idempotency_key=f"demo:draft:{name}",
         )
+        self.clock.travel_to(date(2024, 4, 15))
         self.engine.submit_application(
             actor, application_id, on=date(2024, 4, 15), idempotency_key=f"demo:submit:{name}"
         )
@@ -165,10 +168,15 @@ class _Scenario:
             raise RuntimeError(msg)
 
 
-def run_demo(engine: SubsidyEngine, agreements_csv: Path = AGREEMENTS_CSV) -> str:
-    """Build the scenario (idempotently) and return a readable summary."""
+def run_demo(
+    engine: SubsidyEngine, clock: ScenarioClock, agreements_csv: Path = AGREEMENTS_CSV
+) -> str:
+    """Build the scenario (idempotently) and return a readable summary.
+
+    ``clock`` must be the engine's clock: applicants act on the scenario's own days.
+    """
     summary = engine.import_agreements(ADMIN, read_agreements(agreements_csv))
-    scenario = _Scenario(engine)
+    scenario = _Scenario(engine, clock)
     for user_id, (name, ties) in REVIEWERS.items():
         if not _reviewer_exists(engine, user_id):
             engine.register_reviewer(
@@ -189,8 +197,9 @@ def run_demo(engine: SubsidyEngine, agreements_csv: Path = AGREEMENTS_CSV) -> st
     isumi, _, mishima, _ = (engine.application(a).approval_id for a in applications)
     assert isumi is not None
     assert mishima is not None
-    run_isumi_years(engine, isumi, scenario.applicant("千葉県いすみ市")[1])
+    run_isumi_years(engine, clock, isumi, scenario.applicant("千葉県いすみ市")[1])
     run_mishima_revocation(engine, mishima)
+    clock.release()
     lines = _summary(engine, summary.agreements_created, applications, scenario.notes)
     lines += ["", "money (交付・確定・返還):"]
     lines += money_summary(engine, isumi, "千葉県いすみ市", [2024, 2025, 2026])
@@ -281,6 +290,7 @@ def _build_applications(s: _Scenario) -> list[UUID]:
         years=(_budget(2024, 500_000, 200_000, 120_000, 800_000),),
         idempotency_key="demo:revise:mishima",
     )
+    s.clock.travel_to(date(2024, 6, 3))
     e.submit_application(
         mishima_actor, a3, on=date(2024, 6, 3), idempotency_key="demo:resubmit:mishima"
     )

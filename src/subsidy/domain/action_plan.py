@@ -47,6 +47,7 @@ class ActionPlan(Aggregate):
         self.status = PlanStatus.DRAFT
         # A list, not a dict: snapshots store state as JSON, whose keys are strings.
         self.versions: list[PlanContent] = []
+        self.version_dates: list[date] = []
         self.exception_reason: str | None = None
 
     @classmethod
@@ -67,6 +68,11 @@ class ActionPlan(Aggregate):
             msg = f"the Action Plan has no adopted version {number}"
             raise NotFound(msg, field="plan_version")
         return self.versions[number - 1]
+
+    def adopted_on(self, number: int) -> date:
+        """The day version ``number`` was adopted."""
+        self.adopted_version(number)
+        return self.version_dates[number - 1]
 
     def is_long_enough(self, content: PlanContent, parameters: SchemeParameters) -> bool:
         """Whether ``content`` meets the scheme's horizon, or an exception covers the plan."""
@@ -111,6 +117,7 @@ class ActionPlan(Aggregate):
     def _adopted(self, *, adopted_on: date, version_number: int, actor: Actor) -> None:
         self.status = PlanStatus.ADOPTED
         self.versions.append(self.content)
+        self.version_dates.append(adopted_on)
 
     def revise(
         self,
@@ -150,6 +157,7 @@ class ActionPlan(Aggregate):
         self.content = content
         self.status = PlanStatus.REVISED
         self.versions.append(content)
+        self.version_dates.append(revised_on)
 
     def _require_horizon(self, content: PlanContent, parameters: SchemeParameters) -> None:
         if not self.is_long_enough(content, parameters):

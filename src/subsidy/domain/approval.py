@@ -132,14 +132,15 @@ class Approval(Aggregate):
         amounts: tuple[YearAmount, ...],
         reason: str,
         parameters: SchemeParameters,
+        requested: dict[int, int],
         actor: Actor,
     ) -> None:
-        """Approve a change of amounts (変更承認), within the scheme's caps."""
+        """Approve a change of amounts (変更承認), within the caps and what was requested."""
         actor.require(Role.APPROVER)
         self._require_in_force("amend")
         if not reason.strip():
             raise InvalidValue("an amendment needs a reason", field="reason")
-        check_decided_amounts(amounts, parameters)
+        check_decided_amounts(amounts, parameters, requested)
         if _by_year(amounts) == _by_year(self.amounts):
             raise InvalidValue("the amendment changes no amount", field="amounts")
         self._amended(amounts=list(amounts), reason=reason, rule=rules.AMENDMENT, actor=actor)

@@ -399,7 +399,7 @@ class AnnualDisbursement(Aggregate):
             recorded += 1
         for balance in self.owed(today, parameters):
             number = balance.order.number
-            overdue = today > balance.order.due_on and balance.principal > 0
+            overdue = today > balance.order.due_on and balance.total > 0
             if overdue and number not in self.overdue_orders:
                 self._repayment_overdue(
                     order_number=number, due_on=balance.order.due_on, actor=actor

@@ -196,6 +196,7 @@ class GrantApplication(Aggregate):
             plan,
             pinned=(self.plan_id, self.plan_version),
             organisation_id=self.organisation_id,
+            on=on,
             parameters=parameters,
         )
         check_years(self.years, content, parameters)
@@ -317,6 +318,13 @@ class GrantApplication(Aggregate):
         self._check_decision(Command.APPROVE, actor)
         self._check_enough_reviews(parameters)
         check_decided_amounts(amounts, parameters, self.requested)
+        assert self.submitted_on is not None
+        if notice_date < self.submitted_on:
+            msg = (
+                f"the notice date {notice_date.isoformat()} is before the submission "
+                f"({self.submitted_on.isoformat()})"
+            )
+            raise InvalidValue(msg, field="notice_date", rule="decision.notice_date")
         assert self.scheme_id is not None
         assert self.scheme_version is not None
         approval_id = Approval.id_for(self.id)
@@ -375,6 +383,10 @@ class GrantApplication(Aggregate):
     def _check_decision(self, command: Command, actor: Actor) -> None:
         actor.require(Role.APPROVER)
         next_status(self.status, command)
+        self.require_independent_approver(actor)
+
+    def require_independent_approver(self, actor: Actor) -> None:
+        """Four-eyes: refuse an approver who reviewed or submitted this application."""
         if actor.user_id in self.reviewer_ids or actor.user_id in self.former_reviewer_ids:
             msg = f"{actor.user_id} reviewed this application and cannot decide it (four-eyes)"
             raise FourEyesViolation(msg, field="actor", rule="decision.four_eyes")

@@ -31,9 +31,10 @@ def check_plan(
     *,
     pinned: tuple[UUID, int],
     organisation_id: UUID,
+    on: date,
     parameters: SchemeParameters,
 ) -> PlanContent:
-    """The pinned plan version is the lead body's own, adopted, and long enough (or excepted)."""
+    """The pinned plan version is the lead body's own, adopted by ``on``, and long enough."""
     plan_id, plan_version = pinned
     if plan.id != plan_id or plan.owner_id != organisation_id:
         msg = "the Action Plan must be the lead organisation's own"
@@ -43,6 +44,13 @@ def check_plan(
     except NotFound:
         msg = f"version {plan_version} of the Action Plan has not been adopted"
         raise RuleViolation(msg, field="plan_version", rule="scheme.action_plan") from None
+    adopted_on = plan.adopted_on(plan_version)
+    if adopted_on > on:
+        msg = (
+            f"version {plan_version} of the Action Plan was adopted on {adopted_on.isoformat()}, "
+            f"after the submission date {on.isoformat()}; the plan comes before the application"
+        )
+        raise RuleViolation(msg, field="plan_version", rule="scheme.action_plan")
     if not plan.is_long_enough(content, parameters):
         msg = (
             f"the Action Plan covers {content.years} fiscal years; the scheme asks for at "

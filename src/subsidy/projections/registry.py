@@ -5,14 +5,17 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from subsidy.projections import tracking
+from subsidy.projections.applications import Applications
 from subsidy.projections.audit_log import AuditLog
 from subsidy.projections.base import Projection
+from subsidy.projections.dashboard import Dashboard
 from subsidy.projections.ledger import Ledger
+from subsidy.projections.reviewer_queue import ReviewerQueue
 
 
 def all_projections() -> list[Projection]:
     """The projections, in the order they are run and listed."""
-    return [AuditLog(), Ledger()]
+    return [AuditLog(), Ledger(), Applications(), ReviewerQueue(), Dashboard()]
 
 
 def read_model_metadata() -> MetaData:

@@ -1,0 +1,322 @@
+"""The dashboard: the scheme at a glance, from applications to money repaid.
+
+Counts by status and by prefecture and the time to decision come from one row per application;
+the budget and money figures from one row per fiscal year, moved by ``FiscalBudget`` and
+``AnnualDisbursement`` events; the reviewers' workload from their assignments and reviews.
+Every lookup it needs (prefectures, the fiscal year of each budget and disbursement) is its own.
+"""
+
+from __future__ import annotations
+
+from statistics import median
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from subsidy.domain.approval import Approval
+from subsidy.domain.disbursement import AnnualDisbursement
+from subsidy.domain.fiscal_budget import FiscalBudget
+from subsidy.domain.grant_application import GrantApplication
+from subsidy.domain.organisation import Organisation
+from subsidy.domain.review import Reviewer
+from subsidy.domain.workflow import ApplicationStatus
+from subsidy.projections.base import Projection
+from subsidy.projections.support import (
+    APPROVAL_EVENTS,
+    STATUS_AFTER,
+    add_to,
+    japan_date,
+    organisation,
+    organisations_table,
+    record_organisation,
+)
+from subsidy.projections.topics import topics_of
+
+APPLICATION_EVENTS = (
+    "Drafted",
+    "Submitted",
+    "Resubmitted",
+    "ReviewerAssigned",
+    "ReviewRecorded",
+    "Approved",
+    "Rejected",
+    "Returned",
+    "Withdrawn",
+)
+BUDGET_EVENTS = ("Appropriated", "AppropriationChanged", "Reserved", "Released")
+MONEY_EVENTS = ("Opened", "PaymentRecorded", "RepaymentReceived")
+
+
+def _counter(name: str) -> Column[int]:
+    return Column(name, BigInteger, nullable=False, default=0)
+
+
+class Dashboard(Projection):
+    """Figures for the Center's dashboard, each kept current event by event."""
+
+    name: ClassVar[str] = "dashboard"
+    topics = (
+        *topics_of(Organisation, "Registered"),
+        *topics_of(Reviewer, "Registered"),
+        *topics_of(GrantApplication, *APPLICATION_EVENTS),
+        *topics_of(Approval, *APPROVAL_EVENTS),
+        *topics_of(FiscalBudget, *BUDGET_EVENTS),
+        *topics_of(AnnualDisbursement, *MONEY_EVENTS),
+    )
+
+    def define(self, metadata: MetaData, suffix: str = "") -> dict[str, Table]:
+        applications = Table(
+            f"rm_dashboard_applications{suffix}",
+            metadata,
+            Column("application_id", String(36), primary_key=True),
+            Column("prefecture", String(8), nullable=True),
+            Column("status", String(16), nullable=False),
+            Column("submitted_on", Date, nullable=True),
+            Column("decided_on", Date, nullable=True),
+            Column("approval_id", String(36), nullable=True),
+            Column("approval_status", String(16), nullable=True),
+            Column("decided_total", BigInteger, nullable=True),
+            Index(f"ix_rm_dashboard_applications_approval{suffix}", "approval_id"),
+        )
+        years = Table(
+            f"rm_dashboard_fiscal_years{suffix}",
+            metadata,
+            Column("fiscal_year", Integer, primary_key=True),
+            *(_counter(c) for c in ("appropriated", "reserved", "paid", "repaid")),
+        )
+        budgets = Table(
+            f"rm_dashboard_budgets{suffix}",
+            metadata,
+            Column("budget_id", String(36), primary_key=True),
+            Column("fiscal_year", Integer, nullable=False),
+            Column("appropriated", BigInteger, nullable=False),
+        )
+        disbursements = Table(
+            f"rm_dashboard_disbursements{suffix}",
+            metadata,
+            Column("disbursement_id", String(36), primary_key=True),
+            Column("fiscal_year", Integer, nullable=False),
+        )
+        reviewers = Table(
+            f"rm_dashboard_reviewers{suffix}",
+            metadata,
+            Column("reviewer_id", String(200), primary_key=True),
+            _counter("assignments"),
+            _counter("reviews"),
+        )
+        return {
+            "applications": applications,
+            "fiscal_years": years,
+            "budgets": budgets,
+            "disbursements": disbursements,
+            "reviewers": reviewers,
+            "organisations": organisations_table(metadata, "rm_dashboard", suffix),
+        }
+
+    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
+        aggregate, _, name = type(event).__qualname__.rpartition(".")
+        if aggregate == "Organisation":
+            record_organisation(conn, tables["organisations"], event)
+        elif aggregate == "Reviewer":
+            conn.execute(insert(tables["reviewers"]).values(reviewer_id=event.user_id))
+        elif aggregate == "GrantApplication":
+            self._application(conn, tables, name, event)
+        elif aggregate == "Approval":
+            self._approval(conn, tables["applications"], name, event)
+        elif aggregate == "FiscalBudget":
+            self._budget(conn, tables, name, event)
+        else:
+            self._money(conn, tables, name, event)
+
+    @staticmethod
+    def _application(conn: Connection, tables: dict[str, Table], name: str, event: Any) -> None:
+        rows = tables["applications"]
+        application_id = str(event.originator_id)
+        if name == "Drafted":
+            lead = organisation(conn, tables["organisations"], event.organisation_id)
+            conn.execute(
+                insert(rows).values(
+                    application_id=application_id,
+                    prefecture=lead.prefecture,
+                    status=ApplicationStatus.DRAFT.value,
+                )
+            )
+            return
+        if name == "ReviewerAssigned":
+            add_to(conn, tables["reviewers"], {"reviewer_id": event.reviewer_id}, assignments=1)
+        elif name == "ReviewRecorded":
+            add_to(conn, tables["reviewers"], {"reviewer_id": event.review.reviewer_id}, reviews=1)
+            return
+        values: dict[str, Any] = {"status": STATUS_AFTER[name].value}
+        if name in ("Submitted", "Resubmitted"):
+            values["submitted_on"] = func.coalesce(rows.c.submitted_on, event.submitted_on)
+        elif name == "Rejected":
+            values["decided_on"] = japan_date(event.timestamp)
+        conn.execute(update(rows).where(rows.c.application_id == application_id).values(values))
+
+    @staticmethod
+    def _approval(conn: Connection, rows: Table, name: str, event: Any) -> None:
+        where = rows.c.approval_id == str(event.originator_id)
+        values: dict[str, Any]
+        if name == "Granted":
+            where = rows.c.application_id == str(event.application_id)
+            values = {
+                "approval_id": str(event.originator_id),
+                "approval_status": "in_force",
+                "decided_on": event.notice_date,
+                "decided_total": sum(a.amount for a in event.amounts),
+            }
+        elif name == "Amended":
+            values = {"decided_total": sum(a.amount for a in event.amounts)}
+        else:
+            values = {"approval_status": "revoked" if name == "Revoked" else "withdrawn"}
+        conn.execute(update(rows).where(where).values(values))
+
+    @staticmethod
+    def _budget(conn: Connection, tables: dict[str, Table], name: str, event: Any) -> None:
+        budgets, budget_id = tables["budgets"], str(event.originator_id)
+        if name == "Appropriated":
+            conn.execute(
+                insert(budgets).values(
+                    budget_id=budget_id, fiscal_year=event.fiscal_year, appropriated=event.amount
+                )
+            )
+            key = {"fiscal_year": event.fiscal_year}
+            add_to(conn, tables["fiscal_years"], key, appropriated=event.amount)
+            return
+        budget = conn.execute(select(budgets).where(budgets.c.budget_id == budget_id)).one()
+        key = {"fiscal_year": budget.fiscal_year}
+        if name == "AppropriationChanged":
+            conn.execute(
+                update(budgets)
+                .where(budgets.c.budget_id == budget_id)
+                .values(appropriated=event.amount)
+            )
+            add_to(
+                conn, tables["fiscal_years"], key, appropriated=event.amount - budget.appropriated
+            )
+        elif name == "Reserved":
+            add_to(conn, tables["fiscal_years"], key, reserved=event.amount)
+        else:
+            add_to(conn, tables["fiscal_years"], key, reserved=-event.amount)
+
+    @staticmethod
+    def _money(conn: Connection, tables: dict[str, Table], name: str, event: Any) -> None:
+        disbursements = tables["disbursements"]
+        disbursement_id = str(event.originator_id)
+        if name == "Opened":
+            conn.execute(
+                insert(disbursements).values(
+                    disbursement_id=disbursement_id, fiscal_year=event.fiscal_year
+                )
+            )
+            return
+        fiscal_year = conn.execute(
+            select(disbursements.c.fiscal_year).where(
+                disbursements.c.disbursement_id == disbursement_id
+            )
+        ).scalar_one()
+        key = {"fiscal_year": fiscal_year}
+        if name == "PaymentRecorded":
+            add_to(conn, tables["fiscal_years"], key, paid=event.payment.amount)
+        else:
+            principal = sum(a.principal for a in event.repayment.allocations)
+            add_to(conn, tables["fiscal_years"], key, repaid=principal)
+
+
+# Queries ---------------------------------------------------------------------------------
+
+_TABLES = Dashboard().define(MetaData())
+
+
+def dashboard(conn: Connection) -> dict[str, Any]:
+    """Every dashboard figure, as plain dicts and lists.
+
+    Returns:
+        ``applications_by_status`` (every status, zero included); ``fiscal_years``, per year:
+        appropriated, reserved, remaining (appropriated − reserved), paid and repaid (principal);
+        ``prefectures``, per lead organisation's prefecture: applications submitted, approvals
+        in force and their decided total (revoked and withdrawn decisions are left out);
+        ``median_days_to_decision`` from first submission to the approval's notice date or
+        the rejection (``None`` before any decision) and ``decisions`` it is taken over; and
+        ``reviewers``: assignments and reviews per reviewer.
+    """
+    days = _days_to_decision(conn)
+    return {
+        "applications_by_status": _by_status(conn),
+        "fiscal_years": _fiscal_years(conn),
+        "prefectures": _prefectures(conn),
+        "median_days_to_decision": float(median(days)) if days else None,
+        "decisions": len(days),
+        "reviewers": _reviewers(conn),
+    }
+
+
+def _by_status(conn: Connection) -> dict[str, int]:
+    rows = _TABLES["applications"]
+    counts = dict.fromkeys((s.value for s in ApplicationStatus), 0)
+    query = select(rows.c.status, func.count()).group_by(rows.c.status)
+    counts.update({status: int(n) for status, n in conn.execute(query)})
+    return counts
+
+
+def _fiscal_years(conn: Connection) -> list[dict[str, Any]]:
+    years = _TABLES["fiscal_years"]
+    result = []
+    for row in conn.execute(select(years).order_by(years.c.fiscal_year)):
+        figures = dict(row._mapping)
+        figures["remaining"] = figures["appropriated"] - figures["reserved"]
+        result.append(figures)
+    return result
+
+
+def _prefectures(conn: Connection) -> list[dict[str, Any]]:
+    rows = _TABLES["applications"]
+    in_force = and_(
+        rows.c.status == ApplicationStatus.APPROVED.value, rows.c.approval_status == "in_force"
+    )
+    query = (
+        select(
+            rows.c.prefecture,
+            func.count().label("applications"),
+            func.sum(case((in_force, 1), else_=0)).label("approved"),
+            func.sum(case((in_force, rows.c.decided_total), else_=0)).label("approved_total"),
+        )
+        .where(rows.c.submitted_on.is_not(None))
+        .group_by(rows.c.prefecture)
+    )
+    result = [
+        {key: int(value) if key != "prefecture" else value for key, value in row._mapping.items()}
+        for row in conn.execute(query)
+    ]
+    return sorted(result, key=lambda r: (r["prefecture"] is None, r["prefecture"] or ""))
+
+
+def _days_to_decision(conn: Connection) -> list[int]:
+    rows = _TABLES["applications"]
+    query = select(rows.c.submitted_on, rows.c.decided_on).where(
+        rows.c.submitted_on.is_not(None), rows.c.decided_on.is_not(None)
+    )
+    return [(decided - submitted).days for submitted, decided in conn.execute(query)]
+
+
+def _reviewers(conn: Connection) -> list[dict[str, Any]]:
+    reviewers = _TABLES["reviewers"]
+    query = select(reviewers).order_by(reviewers.c.reviewer_id)
+    return [dict(row._mapping) for row in conn.execute(query)]
