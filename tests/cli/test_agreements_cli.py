@@ -118,3 +118,29 @@ def test_a_file_with_the_wrong_header_is_refused(runner: CliRunner, tmp_path: Pa
 
     assert result.exit_code == 1
     assert "the header must be parties,signed_on,flag" in result.stderr
+
+
+def test_the_same_agreement_with_another_flag_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "parties,signed_on,flag\n千葉県いすみ市,平成30年1月17日,◎\n千葉県いすみ市,2018-01-17,\n",
+        encoding="utf-8",
+    )
+
+    result = runner.invoke(app, ["agreements", "import", str(bad)])
+
+    assert result.exit_code == 1
+    assert "line 3: the same agreement is already recorded with a different ◎ flag" in (
+        result.stderr
+    )
+    assert listed(runner) == []
+
+
+def test_a_signing_date_in_the_future_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("parties,signed_on,flag\n千葉県いすみ市,2099-01-01,\n", encoding="utf-8")
+
+    result = runner.invoke(app, ["agreements", "import", str(bad)])
+
+    assert result.exit_code == 1
+    assert "line 2: the signing date 2099-01-01 is in the future" in result.stderr

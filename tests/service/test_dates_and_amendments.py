@@ -185,3 +185,30 @@ def test_unpaid_additional_charge_is_flagged_overdue(engine: SubsidyEngine) -> N
 
     assert flagged == 1
     assert engine.disbursement(approval_id, 2024).orders[0].additional_charge_owed == 39_360
+
+
+def test_an_activity_ending_early_brings_the_report_forward(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+    approval_id = world.approved()
+
+    due = engine.declare_activity_end(
+        world.applicant, approval_id, 2024, ends_on=date(2024, 12, 20)
+    )
+
+    assert due == date(2025, 1, 19)
+    assert engine.disbursement(approval_id, 2024).report_due_on == date(2025, 1, 19)
+    assert engine.run_deadlines(today=date(2025, 1, 20)) == 1
+
+
+def test_an_activity_end_outside_the_year_is_refused(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+    approval_id = world.approved()
+
+    refused(
+        engine,
+        InvalidValue,
+        "the activity of FY2024 ends within it",
+        lambda: engine.declare_activity_end(
+            world.applicant, approval_id, 2024, ends_on=date(2025, 4, 1)
+        ),
+    )

@@ -83,6 +83,31 @@ class FinanceUseCases(EngineCore):
         )
 
     @use_case
+    def declare_activity_end(
+        self,
+        actor: Actor,
+        approval_id: UUID,
+        fiscal_year: int,
+        *,
+        ends_on: date,
+        idempotency_key: str | None = None,
+    ) -> date:
+        """Record when the year's activity ends; returns the report's new due date."""
+
+        def change(year: AnnualDisbursement) -> date:
+            parameters = self._parameters_of(self._load(Approval, approval_id))
+            year.declare_activity_end(ends_on=ends_on, parameters=parameters, actor=actor)
+            return year.report_due_on
+
+        return self._update(
+            "declare_activity_end",
+            actor,
+            self._year_of(approval_id, fiscal_year),
+            change,
+            idempotency_key=idempotency_key,
+        )
+
+    @use_case
     def submit_performance_report(
         self,
         actor: Actor,

@@ -205,6 +205,9 @@ class OrganisationUseCases(EngineCore):
         new_agreements: dict[UUID, PartnershipAgreement] = {}
         existing = 0
         for row in rows:
+            if row.signed_on > self.today():
+                msg = f"the signing date {row.signed_on.isoformat()} is in the future"
+                raise AgreementRowRejected(row.line, msg, field="signed_on")
             try:
                 party_ids = tuple(
                     self._organisation_for_import(name, actor, new_organisations)
@@ -215,10 +218,16 @@ class OrganisationUseCases(EngineCore):
                 )
             except SubsidyError as error:
                 raise AgreementRowRejected(row.line, error.message, field=error.field) from None
-            if agreement.id in new_agreements or self._exists(agreement.id):
-                existing += 1
-            else:
+            known = new_agreements.get(agreement.id)
+            if known is None and self._exists(agreement.id):
+                known = self._load(PartnershipAgreement, agreement.id)
+            if known is None:
                 new_agreements[agreement.id] = agreement
+            elif known.flagged != agreement.flagged:
+                msg = "the same agreement is already recorded with a different ◎ flag"
+                raise AgreementRowRejected(row.line, msg, field="flag")
+            else:
+                existing += 1
         self._execute(
             "import_agreements",
             actor,

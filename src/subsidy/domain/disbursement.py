@@ -157,6 +157,29 @@ class AnnualDisbursement(Aggregate):
     def _paid(self, *, payment: Payment, calculation: Calculation, actor: Actor) -> None:
         self.payments.append(payment)
 
+    def declare_activity_end(
+        self, *, ends_on: date, parameters: SchemeParameters, actor: Actor
+    ) -> None:
+        """The applicant says when the year's activity ends; the report falls due from it.
+
+        The report is due ``report_due_days`` after that day and no later than the scheme's
+        latest day of the next fiscal year.
+        """
+        actor.require_applicant_for(self.organisation_id)
+        self._require_live("declare the end of the activity")
+        if self.report is not None:
+            raise TransitionNotAllowed("the performance report was already submitted")
+        year_starts, year_ends = date(self.fiscal_year, 4, 1), date(self.fiscal_year + 1, 3, 31)
+        if not year_starts <= ends_on <= year_ends:
+            msg = f"the activity of FY{self.fiscal_year} ends within it, not on {ends_on}"
+            raise InvalidValue(msg, field="ends_on", rule="disbursement.activity_end")
+        due = parameters.report_due_on(self.fiscal_year, ends_on)
+        self._activity_end_declared(ends_on=ends_on, report_due_on=due, actor=actor)
+
+    @event("ActivityEndDeclared")
+    def _activity_end_declared(self, *, ends_on: date, report_due_on: date, actor: Actor) -> None:
+        self.report_due_on = report_due_on
+
     def submit_report(
         self, *, cost_lines: tuple[CostLine, ...], reported_on: date, actor: Actor
     ) -> None:
