@@ -5,6 +5,11 @@ from datetime import date
 
 import pytest
 
+from subsidy.domain import rules
+from subsidy.domain.action_plan import ActionPlan, PlanStatus, PlanTooShort
+from subsidy.domain.errors import InvalidValue, NotFound, PermissionDenied, TransitionNotAllowed
+from subsidy.domain.plan_content import Component, DeliveryMode, Measure
+
 from domain_builders import (
     ADMIN,
     ADOPTED_ON,
@@ -20,10 +25,6 @@ from domain_builders import (
     names,
     plan_content,
 )
-from subsidy.domain import rules
-from subsidy.domain.action_plan import ActionPlan, PlanStatus, PlanTooShort
-from subsidy.domain.errors import InvalidValue, NotFound, PermissionDenied, TransitionNotAllowed
-from subsidy.domain.plan_content import Component, DeliveryMode, Measure
 
 
 def test_draft_records_the_owner_content_and_actor() -> None:

@@ -4,7 +4,6 @@ from datetime import date
 
 import pytest
 
-from domain_builders import ADMIN, APPLICANT, LEAD_ID, MEMBER_ID, agreement, emitted, names
 from subsidy.domain import rules
 from subsidy.domain.agreement import PartnershipAgreement
 from subsidy.domain.errors import (
@@ -13,6 +12,8 @@ from subsidy.domain.errors import (
     RuleViolation,
     TransitionNotAllowed,
 )
+
+from domain_builders import ADMIN, APPLICANT, LEAD_ID, MEMBER_ID, agreement, emitted, names
 
 SIGNED = date(2020, 7, 1)
 

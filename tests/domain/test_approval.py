@@ -4,6 +4,17 @@ from datetime import date, timedelta
 
 import pytest
 
+from subsidy.domain import rules
+from subsidy.domain.actor import Actor
+from subsidy.domain.approval import Approval, ApprovalStatus, OverCap
+from subsidy.domain.budget import YearAmount
+from subsidy.domain.errors import (
+    InvalidValue,
+    PermissionDenied,
+    RuleViolation,
+    TransitionNotAllowed,
+)
+
 from domain_builders import (
     ADMIN,
     APPLICANT,
@@ -15,16 +26,6 @@ from domain_builders import (
     emitted,
     granted_approval,
     names,
-)
-from subsidy.domain import rules
-from subsidy.domain.actor import Actor
-from subsidy.domain.approval import Approval, ApprovalStatus, OverCap
-from subsidy.domain.budget import YearAmount
-from subsidy.domain.errors import (
-    InvalidValue,
-    PermissionDenied,
-    RuleViolation,
-    TransitionNotAllowed,
 )
 
 LOWER = (YearAmount(2024, 1_000_000), YearAmount(2025, 1_500_000), YearAmount(2026, 1_500_000))

@@ -6,7 +6,6 @@ from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 
-from domain_builders import APPLICANT, LEAD_ID, OTHER_APPLICANT, PARAMS, emitted, names, settled
 from subsidy.domain import rules
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.budget import CostCategory, CostLine
@@ -14,6 +13,8 @@ from subsidy.domain.disbursement import AnnualDisbursement, OverPayment
 from subsidy.domain.disbursement_values import Payment, PaymentKind
 from subsidy.domain.errors import PermissionDenied, RuleViolation, TransitionNotAllowed
 from subsidy.domain.repayment import OrderKind, RepaymentOrder
+
+from domain_builders import APPLICANT, LEAD_ID, OTHER_APPLICANT, PARAMS, emitted, names, settled
 
 DECIDED_ON = date(2024, 4, 1)
 FINANCE = Actor("finance", Role.FINANCE)

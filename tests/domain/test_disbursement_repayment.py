@@ -10,7 +10,6 @@ from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 
-from domain_builders import LEAD_ID, PARAMS, emitted, names, settled
 from subsidy.domain import rules
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.budget import CostCategory, CostLine
@@ -18,6 +17,8 @@ from subsidy.domain.charges import Receipt
 from subsidy.domain.disbursement import AnnualDisbursement, OverPayment
 from subsidy.domain.errors import PermissionDenied, RuleViolation, TransitionNotAllowed
 from subsidy.domain.repayment import Allocation, OrderKind, RepaymentOrder
+
+from domain_builders import LEAD_ID, PARAMS, emitted, names, settled
 
 DECIDED_ON = date(2024, 4, 1)
 FINANCE = Actor("finance", Role.FINANCE)

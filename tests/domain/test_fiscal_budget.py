@@ -4,11 +4,12 @@ from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 
-from domain_builders import ADMIN, APPROVER, SCHEME_ID, emitted, names, settled
 from subsidy.domain import rules
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import InvalidValue, PermissionDenied, RuleViolation
 from subsidy.domain.fiscal_budget import FiscalBudget, OverBudget
+
+from domain_builders import ADMIN, APPROVER, SCHEME_ID, emitted, names, settled
 
 FINANCE = Actor("finance", Role.FINANCE)
 FIRST = uuid5(NAMESPACE_URL, "subsidy:test:approval:1")

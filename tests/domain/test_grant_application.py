@@ -4,6 +4,17 @@ from datetime import date
 
 import pytest
 
+from subsidy.domain import rules
+from subsidy.domain.action_plan import ActionPlan
+from subsidy.domain.errors import (
+    InvalidValue,
+    PermissionDenied,
+    RuleViolation,
+    TransitionNotAllowed,
+)
+from subsidy.domain.grant_application import GrantApplication
+from subsidy.domain.workflow import ApplicationStatus
+
 from domain_builders import (
     ADMIN,
     APPLICANT,
@@ -26,16 +37,6 @@ from domain_builders import (
     submitted_application,
     year,
 )
-from subsidy.domain import rules
-from subsidy.domain.action_plan import ActionPlan
-from subsidy.domain.errors import (
-    InvalidValue,
-    PermissionDenied,
-    RuleViolation,
-    TransitionNotAllowed,
-)
-from subsidy.domain.grant_application import GrantApplication
-from subsidy.domain.workflow import ApplicationStatus
 
 
 def test_draft_records_the_lead_members_plan_and_budget() -> None:

@@ -4,6 +4,19 @@ from datetime import date
 
 import pytest
 
+from subsidy.domain import rules
+from subsidy.domain.actor import Actor, Role
+from subsidy.domain.approval import Approval, OverCap
+from subsidy.domain.budget import YearAmount
+from subsidy.domain.errors import (
+    InvalidValue,
+    PermissionDenied,
+    RuleViolation,
+    TransitionNotAllowed,
+)
+from subsidy.domain.grant_application import FourEyesViolation
+from subsidy.domain.workflow import ApplicationStatus
+
 from domain_builders import (
     ADMIN,
     APPLICANT,
@@ -26,18 +39,6 @@ from domain_builders import (
     submitted_application,
     year,
 )
-from subsidy.domain import rules
-from subsidy.domain.actor import Actor, Role
-from subsidy.domain.approval import Approval, OverCap
-from subsidy.domain.budget import YearAmount
-from subsidy.domain.errors import (
-    InvalidValue,
-    PermissionDenied,
-    RuleViolation,
-    TransitionNotAllowed,
-)
-from subsidy.domain.grant_application import FourEyesViolation
-from subsidy.domain.workflow import ApplicationStatus
 
 REVIEWER_C = Actor("reviewer-c", Role.REVIEWER)
 REVIEWER_D = Actor("reviewer-d", Role.REVIEWER)

@@ -5,6 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from subsidy.domain.agreement import PartnershipAgreement
+from subsidy.domain.budget import YearBudget
+from subsidy.domain.errors import InvalidValue, RuleViolation
+from subsidy.domain.workflow import ApplicationStatus
+
 from domain_builders import (
     MEMBER_ID,
     OTHER_ID,
@@ -19,10 +24,6 @@ from domain_builders import (
     submit,
     year,
 )
-from subsidy.domain.agreement import PartnershipAgreement
-from subsidy.domain.budget import YearBudget
-from subsidy.domain.errors import InvalidValue, RuleViolation
-from subsidy.domain.workflow import ApplicationStatus
 
 NO_AGREEMENT = "no partnership agreement with the Center in force on 2024-04-15"
 

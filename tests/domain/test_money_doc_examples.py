@@ -15,7 +15,6 @@ from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 
-from domain_builders import LEAD_ID, PARAMS
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.budget import CostCategory, CostLine
 from subsidy.domain.charges import (
@@ -28,6 +27,8 @@ from subsidy.domain.disbursement import AnnualDisbursement
 from subsidy.domain.disbursement_values import PaymentKind
 from subsidy.domain.money import split_instalments
 from subsidy.domain.scheme import SchemeParameters
+
+from domain_builders import LEAD_ID, PARAMS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "money.md"
 FINANCE = Actor("finance", Role.FINANCE)

@@ -2,10 +2,11 @@
 
 import pytest
 
-from domain_builders import ADMIN, APPLICANT, MEMBER_ID, emitted, names
 from subsidy.domain.errors import InvalidValue, PermissionDenied, RuleViolation
 from subsidy.domain.organisation import Organisation, normalise_name
 from subsidy.domain.organisation_names import OrganisationKind
+
+from domain_builders import ADMIN, APPLICANT, MEMBER_ID, emitted, names
 
 
 def sapporo(code: str | None = None, corporate_number: str | None = None) -> Organisation:

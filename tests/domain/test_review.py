@@ -5,6 +5,19 @@ from uuid import UUID
 
 import pytest
 
+from subsidy.domain import rules
+from subsidy.domain.actor import Actor
+from subsidy.domain.errors import (
+    InvalidValue,
+    PermissionDenied,
+    RuleViolation,
+    TransitionNotAllowed,
+)
+from subsidy.domain.grant_application import GrantApplication
+from subsidy.domain.review import ConflictOfInterest, Recommendation
+from subsidy.domain.scheme import ConflictPolicy, SchemeParameters
+from subsidy.domain.workflow import ApplicationStatus
+
 from domain_builders import (
     ADMIN,
     APPLICANT,
@@ -25,18 +38,6 @@ from domain_builders import (
     reviewer,
     submitted_application,
 )
-from subsidy.domain import rules
-from subsidy.domain.actor import Actor
-from subsidy.domain.errors import (
-    InvalidValue,
-    PermissionDenied,
-    RuleViolation,
-    TransitionNotAllowed,
-)
-from subsidy.domain.grant_application import GrantApplication
-from subsidy.domain.review import ConflictOfInterest, Recommendation
-from subsidy.domain.scheme import ConflictPolicy, SchemeParameters
-from subsidy.domain.workflow import ApplicationStatus
 
 BY_PREFECTURE = PARAMS.changed({"conflict_policy": ConflictPolicy.ORGANISATION_AND_PREFECTURE})
 

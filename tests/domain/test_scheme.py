@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from domain_builders import ADMIN, APPROVER, emitted, names
 from subsidy.domain import rules
 from subsidy.domain.errors import InvalidValue, NotFound, PermissionDenied
 from subsidy.domain.scheme import (
@@ -16,6 +15,8 @@ from subsidy.domain.scheme import (
     Scheme,
     SchemeParameters,
 )
+
+from domain_builders import ADMIN, APPROVER, emitted, names
 
 
 def registered_scheme() -> Scheme:

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from projection_helpers import read_models, runner_for
 from sqlalchemy import Engine
 
 from subsidy.application import SubsidyEngine
@@ -22,6 +21,7 @@ from subsidy.projections.runner import ProjectionRunner
 from subsidy.settings import Settings
 
 from builders import ADMIN, plan_content
+from projection_helpers import read_models, runner_for
 
 T = TypeVar("T")
 

@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from read_model_helpers import caught_up, demo_engine, query
 
 from subsidy.application import SubsidyEngine
 from subsidy.domain.organisation import Organisation
@@ -17,6 +16,7 @@ from subsidy.projections.support import japan_date
 
 from builders import ADMIN, APPROVER, REVIEWER_A, SUBMITTED_ON, World, amounts, year
 from conftest import ALL_STORES, travel_to
+from read_model_helpers import caught_up, demo_engine, query
 
 
 def a_mix_of_applications(world: World) -> dict[str, UUID]:

@@ -6,7 +6,6 @@ from datetime import date
 from uuid import UUID
 
 import pytest
-from read_model_helpers import another_applicant, caught_up, demo_engine, query
 
 from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
@@ -26,6 +25,7 @@ from builders import (
     year,
 )
 from conftest import ALL_STORES, travel_to
+from read_model_helpers import another_applicant, caught_up, demo_engine, query
 
 DEMO_ADMIN = Actor("admin-yamada", Role.ADMINISTRATOR)
 

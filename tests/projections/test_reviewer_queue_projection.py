@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
-from read_model_helpers import caught_up, demo_engine, query
 from sqlalchemy import Engine, MetaData, update
 
 from subsidy.application import SubsidyEngine
@@ -18,6 +17,7 @@ from subsidy.projections.support import japan_date
 
 from builders import ADMIN, APPROVER, GOOD_SCORES, REVIEWER_A, REVIEWER_B, World, amounts
 from conftest import ALL_STORES, travel_to
+from read_model_helpers import caught_up, demo_engine, query
 
 REVIEWER_C = Actor("reviewer-c", Role.REVIEWER)
 

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any, ClassVar
 
 import pytest
-from projection_helpers import read_models, rows, runner_for, snapshot
 from sqlalchemy import Connection, MetaData, Table, func, select
 
 from subsidy.application import SubsidyEngine
@@ -18,6 +17,7 @@ from subsidy.projections.runner import ProjectionStopped
 
 from builders import APPROVER, World
 from conftest import ALL_STORES
+from projection_helpers import read_models, rows, runner_for, snapshot
 
 FINANCE = Actor("finance", Role.FINANCE)
 pytestmark = pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any, ClassVar
 
 import pytest
-from projection_helpers import runner_for, snapshot
 from sqlalchemy import Connection, Table
 
 from subsidy.application import SubsidyEngine
@@ -23,6 +22,7 @@ from subsidy.settings import Settings
 
 from builders import World, year
 from conftest import ALL_STORES, DURABLE_STORES, make_engine
+from projection_helpers import runner_for, snapshot
 
 FINANCE = Actor("finance", Role.FINANCE)
 

@@ -102,6 +102,7 @@ class Applications(Projection):
             Index(f"ix_rm_applications_prefecture{suffix}", "prefecture"),
             Index(f"ix_rm_applications_approval{suffix}", "approval_id"),
             Index(f"ix_rm_applications_years{suffix}", "first_fiscal_year", "last_fiscal_year"),
+            Index(f"ix_rm_applications_drafted_at{suffix}", "drafted_at"),
         )
         organisations = organisations_table(metadata, "rm_applications", suffix)
         return {"applications": rows, "organisations": organisations}

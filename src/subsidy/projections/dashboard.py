@@ -100,18 +100,12 @@ class Dashboard(Projection):
             Column("fiscal_year", Integer, primary_key=True),
             *(_counter(c) for c in ("appropriated", "reserved", "paid", "repaid")),
         )
-        budgets = Table(
-            f"rm_dashboard_budgets{suffix}",
+        aggregates = Table(
+            f"rm_dashboard_aggregates{suffix}",
             metadata,
-            Column("budget_id", String(36), primary_key=True),
+            Column("aggregate_id", String(36), primary_key=True),
             Column("fiscal_year", Integer, nullable=False),
-            Column("appropriated", BigInteger, nullable=False),
-        )
-        disbursements = Table(
-            f"rm_dashboard_disbursements{suffix}",
-            metadata,
-            Column("disbursement_id", String(36), primary_key=True),
-            Column("fiscal_year", Integer, nullable=False),
+            _counter("appropriated"),
         )
         reviewers = Table(
             f"rm_dashboard_reviewers{suffix}",
@@ -123,8 +117,7 @@ class Dashboard(Projection):
         return {
             "applications": applications,
             "fiscal_years": years,
-            "budgets": budgets,
-            "disbursements": disbursements,
+            "aggregates": aggregates,
             "reviewers": reviewers,
             "organisations": organisations_table(metadata, "rm_dashboard", suffix),
         }
@@ -139,8 +132,6 @@ class Dashboard(Projection):
             self._application(conn, tables, name, event)
         elif aggregate == "Approval":
             self._approval(conn, tables["applications"], name, event)
-        elif aggregate == "FiscalBudget":
-            self._budget(conn, tables, name, event)
         else:
             self._money(conn, tables, name, event)
 
@@ -189,55 +180,32 @@ class Dashboard(Projection):
         conn.execute(update(rows).where(where).values(values))
 
     @staticmethod
-    def _budget(conn: Connection, tables: dict[str, Table], name: str, event: Any) -> None:
-        budgets, budget_id = tables["budgets"], str(event.originator_id)
-        if name == "Appropriated":
-            conn.execute(
-                insert(budgets).values(
-                    budget_id=budget_id, fiscal_year=event.fiscal_year, appropriated=event.amount
-                )
-            )
-            key = {"fiscal_year": event.fiscal_year}
-            add_to(conn, tables["fiscal_years"], key, appropriated=event.amount)
-            return
-        budget = conn.execute(select(budgets).where(budgets.c.budget_id == budget_id)).one()
-        key = {"fiscal_year": budget.fiscal_year}
-        if name == "AppropriationChanged":
-            conn.execute(
-                update(budgets)
-                .where(budgets.c.budget_id == budget_id)
-                .values(appropriated=event.amount)
-            )
-            add_to(
-                conn, tables["fiscal_years"], key, appropriated=event.amount - budget.appropriated
-            )
-        elif name == "Reserved":
-            add_to(conn, tables["fiscal_years"], key, reserved=event.amount)
-        else:
-            add_to(conn, tables["fiscal_years"], key, reserved=-event.amount)
-
-    @staticmethod
     def _money(conn: Connection, tables: dict[str, Table], name: str, event: Any) -> None:
-        disbursements = tables["disbursements"]
-        disbursement_id = str(event.originator_id)
-        if name == "Opened":
+        aggregates, aggregate_id = tables["aggregates"], str(event.originator_id)
+        where = aggregates.c.aggregate_id == aggregate_id
+        if name in ("Appropriated", "Opened"):
             conn.execute(
-                insert(disbursements).values(
-                    disbursement_id=disbursement_id, fiscal_year=event.fiscal_year
-                )
+                insert(aggregates).values(aggregate_id=aggregate_id, fiscal_year=event.fiscal_year)
             )
-            return
-        fiscal_year = conn.execute(
-            select(disbursements.c.fiscal_year).where(
-                disbursements.c.disbursement_id == disbursement_id
-            )
-        ).scalar_one()
-        key = {"fiscal_year": fiscal_year}
-        if name == "PaymentRecorded":
-            add_to(conn, tables["fiscal_years"], key, paid=event.payment.amount)
-        else:
-            principal = sum(a.principal for a in event.repayment.allocations)
-            add_to(conn, tables["fiscal_years"], key, repaid=principal)
+        aggregate = conn.execute(select(aggregates).where(where)).one()
+        if name in ("Appropriated", "AppropriationChanged"):
+            conn.execute(update(aggregates).where(where).values(appropriated=event.amount))
+        moves = _moves(name, event, aggregate.appropriated)
+        if moves:
+            add_to(conn, tables["fiscal_years"], {"fiscal_year": aggregate.fiscal_year}, **moves)
+
+
+def _moves(name: str, event: Any, appropriated_before: int) -> dict[str, int]:
+    """What a budget or money event adds to its fiscal year's figures."""
+    if name in ("Appropriated", "AppropriationChanged"):
+        return {"appropriated": event.amount - appropriated_before}
+    if name in ("Reserved", "Released"):
+        return {"reserved": event.amount if name == "Reserved" else -event.amount}
+    if name == "PaymentRecorded":
+        return {"paid": event.payment.amount}
+    if name == "RepaymentReceived":
+        return {"repaid": sum(a.principal for a in event.repayment.allocations)}
+    return {}
 
 
 # Queries ---------------------------------------------------------------------------------
