@@ -35,6 +35,7 @@ APPROVER = Actor("approver", Role.APPROVER)
 REVIEWER_A = Actor("reviewer-a", Role.REVIEWER)
 REVIEWER_B = Actor("reviewer-b", Role.REVIEWER)
 PARAMS = SchemeParameters()
+DECIDED = date(2024, 5, 20)
 SCHEME_ID = Scheme.id_for(DEFAULT_SCHEME_CODE)
 
 LEAD_NAME = "千葉県いすみ市"
@@ -227,6 +228,7 @@ def assign(
     application: GrantApplication, user_id: str, parameters: SchemeParameters = PARAMS
 ) -> None:
     application.assign_reviewer(
+        on=DECIDED,
         reviewer=reviewer(user_id),
         bodies=bodies_of(application),
         parameters=parameters,

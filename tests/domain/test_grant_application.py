@@ -19,6 +19,7 @@ from domain_builders import (
     ADMIN,
     APPLICANT,
     APPROVER,
+    DECIDED,
     LEAD_ID,
     MEMBER_ID,
     OTHER_APPLICANT,
@@ -174,7 +175,9 @@ def test_update_draft_is_refused_after_submission() -> None:
 
 def returned_application(plan: ActionPlan) -> GrantApplication:
     application = reviewed_application(plan=plan)
-    application.return_for_revision(reason="経費の積算根拠を補足してください", actor=APPROVER)
+    application.return_for_revision(
+        reason="経費の積算根拠を補足してください", on=DECIDED, actor=APPROVER
+    )
     application.collect_events()
     return application
 
@@ -182,7 +185,9 @@ def returned_application(plan: ActionPlan) -> GrantApplication:
 def test_return_for_revision_records_the_reason_and_ground() -> None:
     application = reviewed_application()
 
-    application.return_for_revision(reason="経費の積算根拠を補足してください", actor=APPROVER)
+    application.return_for_revision(
+        reason="経費の積算根拠を補足してください", on=DECIDED, actor=APPROVER
+    )
 
     events = emitted(application)
     assert names(events) == ["Returned"]

@@ -21,6 +21,7 @@ from domain_builders import (
     ADMIN,
     APPLICANT,
     APPROVER,
+    DECIDED,
     FULL_GRANT,
     LEAD_ID,
     NOTICE_DATE,
@@ -113,7 +114,7 @@ def test_approve_refuses_an_approver_who_is_an_assigned_reviewer() -> None:
 def test_approve_refuses_an_approver_who_reviewed_in_an_earlier_round() -> None:
     plan = adopted_plan()
     application = reviewed_application(plan=plan)
-    application.return_for_revision(reason="補足を求める", actor=APPROVER)
+    application.return_for_revision(reason="補足を求める", on=DECIDED, actor=APPROVER)
     submit(application, plan, on=date(2024, 6, 1))
     for reviewer in (REVIEWER_C, REVIEWER_D):
         assign(application, reviewer.user_id)
@@ -142,9 +143,9 @@ def test_reject_and_return_also_apply_four_eyes() -> None:
     reviewing_approver = Actor(REVIEWER_A.user_id, Role.APPROVER)
 
     with pytest.raises(FourEyesViolation):
-        application.reject(reason="不採択", parameters=PARAMS, actor=reviewing_approver)
+        application.reject(reason="不採択", on=DECIDED, parameters=PARAMS, actor=reviewing_approver)
     with pytest.raises(FourEyesViolation):
-        application.return_for_revision(reason="差戻し", actor=reviewing_approver)
+        application.return_for_revision(reason="差戻し", on=DECIDED, actor=reviewing_approver)
 
     assert application.collect_events() == []
 
@@ -156,9 +157,9 @@ def test_only_an_approver_decides(actor: Actor) -> None:
     with pytest.raises(PermissionDenied, match="approver"):
         approve(application, actor=actor)
     with pytest.raises(PermissionDenied, match="approver"):
-        application.reject(reason="不採択", parameters=PARAMS, actor=actor)
+        application.reject(reason="不採択", on=DECIDED, parameters=PARAMS, actor=actor)
     with pytest.raises(PermissionDenied, match="approver"):
-        application.return_for_revision(reason="差戻し", actor=actor)
+        application.return_for_revision(reason="差戻し", on=DECIDED, actor=actor)
 
     assert application.collect_events() == []
 
@@ -237,7 +238,7 @@ def test_approve_accepts_less_than_requested() -> None:
 def test_reject_records_the_reason_and_ground() -> None:
     application = reviewed_application()
 
-    application.reject(reason="事業効果が不明確", parameters=PARAMS, actor=APPROVER)
+    application.reject(reason="事業効果が不明確", on=DECIDED, parameters=PARAMS, actor=APPROVER)
 
     events = emitted(application)
     assert names(events) == ["Rejected"]
@@ -251,7 +252,7 @@ def test_reject_refuses_fewer_reviews_than_the_scheme_asks() -> None:
     application = reviewed_application(reviewers=(REVIEWER_A,))
 
     with pytest.raises(RuleViolation, match="at least 2") as raised:
-        application.reject(reason="不採択", parameters=PARAMS, actor=APPROVER)
+        application.reject(reason="不採択", on=DECIDED, parameters=PARAMS, actor=APPROVER)
 
     assert raised.value.rule == "scheme.min_reviews"
     assert application.collect_events() == []
@@ -262,9 +263,9 @@ def test_reject_and_return_require_a_reason(reason: str) -> None:
     application = reviewed_application()
 
     with pytest.raises(InvalidValue, match="must be told the reason") as rejected:
-        application.reject(reason=reason, parameters=PARAMS, actor=APPROVER)
+        application.reject(reason=reason, on=DECIDED, parameters=PARAMS, actor=APPROVER)
     with pytest.raises(InvalidValue, match="must be told the reason") as returned:
-        application.return_for_revision(reason=reason, actor=APPROVER)
+        application.return_for_revision(reason=reason, on=DECIDED, actor=APPROVER)
 
     assert rejected.value.rule == returned.value.rule == "decision.reason"
     assert application.collect_events() == []
@@ -273,7 +274,7 @@ def test_reject_and_return_require_a_reason(reason: str) -> None:
 def test_a_submitted_application_can_be_returned_before_any_review() -> None:
     application = submitted_application()
 
-    application.return_for_revision(reason="書類不備", actor=APPROVER)
+    application.return_for_revision(reason="書類不備", on=DECIDED, actor=APPROVER)
 
     assert names(emitted(application)) == ["Returned"]
 
@@ -295,6 +296,6 @@ def test_an_approved_application_cannot_be_decided_again() -> None:
     application.collect_events()
 
     with pytest.raises(TransitionNotAllowed, match="closed"):
-        application.reject(reason="取消", parameters=PARAMS, actor=APPROVER)
+        application.reject(reason="取消", on=DECIDED, parameters=PARAMS, actor=APPROVER)
 
     assert application.collect_events() == []

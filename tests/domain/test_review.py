@@ -22,6 +22,7 @@ from domain_builders import (
     ADMIN,
     APPLICANT,
     APPROVER,
+    DECIDED,
     GOOD_SCORES,
     LEAD_ID,
     MEMBER_ID,
@@ -49,6 +50,7 @@ def assign_tied(
     parameters: SchemeParameters = PARAMS,
 ) -> None:
     application.assign_reviewer(
+        on=DECIDED,
         reviewer=reviewer("reviewer-t", organisations, prefectures),
         bodies=bodies_of(application),
         parameters=parameters,
@@ -147,6 +149,7 @@ def test_assign_reviewer_refuses_anyone_but_an_administrator() -> None:
 
     with pytest.raises(PermissionDenied, match="administrator"):
         application.assign_reviewer(
+            on=DECIDED,
             reviewer=reviewer("reviewer-a"),
             bodies=bodies_of(application),
             parameters=PARAMS,

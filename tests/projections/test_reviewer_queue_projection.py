@@ -13,7 +13,6 @@ from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.review import Recommendation
 from subsidy.projections.reviewer_queue import REVIEW_DAYS, ReviewerQueue, queue_for, workload
-from subsidy.projections.support import japan_date
 
 from builders import ADMIN, APPROVER, GOOD_SCORES, REVIEWER_A, REVIEWER_B, World, amounts
 from conftest import ALL_STORES, travel_to
@@ -49,6 +48,7 @@ def test_an_assignment_is_queued_with_the_application_and_due_after_the_review_p
     world = World.build(engine)
     application_id = world.submitted()
     before = datetime.now(UTC)
+    travel_to(date(2024, 4, 20))
     assign(world, application_id, REVIEWER_A)
     after = datetime.now(UTC)
 
@@ -62,7 +62,7 @@ def test_an_assignment_is_queued_with_the_application_and_due_after_the_review_p
     )
     assert (row["round"], row["reviews_so_far"]) == (1, 0)
     assert before <= row["assigned_at"] <= after
-    assert row["due_on"] == japan_date(row["assigned_at"]) + timedelta(days=REVIEW_DAYS)
+    assert row["due_on"] == date(2024, 4, 20) + timedelta(days=REVIEW_DAYS)
     assert query(db, queue_for, REVIEWER_B.user_id) == []
 
 

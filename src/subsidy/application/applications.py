@@ -169,6 +169,7 @@ class ApplicationUseCases(EngineCore):
             aggregate.assign_reviewer(
                 reviewer=reviewer,
                 bodies=bodies,
+                on=self.today(),
                 parameters=self._judged_under(aggregate),
                 actor=actor,
             )
@@ -262,7 +263,12 @@ class ApplicationUseCases(EngineCore):
         """Decide not to grant, telling the applicant why."""
 
         def change(aggregate: GrantApplication) -> None:
-            aggregate.reject(reason=reason, parameters=self._judged_under(aggregate), actor=actor)
+            aggregate.reject(
+                reason=reason,
+                on=self.today(),
+                parameters=self._judged_under(aggregate),
+                actor=actor,
+            )
 
         self._update(
             "reject_application",
@@ -288,7 +294,7 @@ class ApplicationUseCases(EngineCore):
             "return_application",
             actor,
             (GrantApplication, application_id),
-            lambda a: a.return_for_revision(reason=reason, actor=actor),
+            lambda a: a.return_for_revision(reason=reason, on=self.today(), actor=actor),
             expected_version=expected_version,
             idempotency_key=idempotency_key,
         )

@@ -254,6 +254,7 @@ class GrantApplication(Aggregate):
         *,
         reviewer: Reviewer,
         bodies: list[ApplyingBody],
+        on: date,
         parameters: SchemeParameters,
         actor: Actor,
     ) -> None:
@@ -268,11 +269,16 @@ class GrantApplication(Aggregate):
             raise RuleViolation(msg, field="reviewer_id", rule=CONFLICT_RULE)
         reviewer.check_independent_of(bodies, parameters)
         self._reviewer_assigned(
-            reviewer_id=reviewer.user_id, rule=rules.CONFLICT_OF_INTEREST, actor=actor
+            reviewer_id=reviewer.user_id,
+            assigned_on=on,
+            rule=rules.CONFLICT_OF_INTEREST,
+            actor=actor,
         )
 
     @event("ReviewerAssigned")
-    def _reviewer_assigned(self, *, reviewer_id: str, rule: str, actor: Actor) -> None:
+    def _reviewer_assigned(
+        self, *, reviewer_id: str, assigned_on: date, rule: str, actor: Actor
+    ) -> None:
         self.status = ApplicationStatus.UNDER_REVIEW
         self.reviewer_ids.append(reviewer_id)
 
@@ -357,26 +363,26 @@ class GrantApplication(Aggregate):
         self.approval_id = approval_id
         self.decision_reason = reason
 
-    def reject(self, *, reason: str, parameters: SchemeParameters, actor: Actor) -> None:
+    def reject(self, *, reason: str, on: date, parameters: SchemeParameters, actor: Actor) -> None:
         """Decide not to grant, with a reason the applicant sees."""
         self._check_decision(Command.REJECT, actor)
         self._check_enough_reviews(parameters)
         self._require_reason(reason)
-        self._rejected(reason=reason, rule=rules.GRANT_DECISION, actor=actor)
+        self._rejected(reason=reason, decided_on=on, rule=rules.GRANT_DECISION, actor=actor)
 
     @event("Rejected")
-    def _rejected(self, *, reason: str, rule: str, actor: Actor) -> None:
+    def _rejected(self, *, reason: str, decided_on: date, rule: str, actor: Actor) -> None:
         self.status = ApplicationStatus.REJECTED
         self.decision_reason = reason
 
-    def return_for_revision(self, *, reason: str, actor: Actor) -> None:
+    def return_for_revision(self, *, reason: str, on: date, actor: Actor) -> None:
         """Send the application back to the applicant to revise and resubmit."""
         self._check_decision(Command.RETURN, actor)
         self._require_reason(reason)
-        self._returned(reason=reason, rule=rules.RETURN_FOR_REVISION, actor=actor)
+        self._returned(reason=reason, decided_on=on, rule=rules.RETURN_FOR_REVISION, actor=actor)
 
     @event("Returned")
-    def _returned(self, *, reason: str, rule: str, actor: Actor) -> None:
+    def _returned(self, *, reason: str, decided_on: date, rule: str, actor: Actor) -> None:
         self.status = ApplicationStatus.RETURNED
         self.decision_reason = reason
 

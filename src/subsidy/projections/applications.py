@@ -39,7 +39,6 @@ from subsidy.projections.support import (
     APPROVAL_EVENTS,
     STATUS_AFTER,
     as_utc,
-    japan_date,
     organisation,
     organisations_table,
     record_organisation,
@@ -155,7 +154,7 @@ class Applications(Projection):
             changes["submitted_on"] = func.coalesce(rows.c.submitted_on, event.submitted_on)
             changes["round"] = rows.c.round + 1
         elif name == "Rejected":
-            changes["decided_on"] = japan_date(event.timestamp)
+            changes["decided_on"] = event.decided_on
         return changes
 
     @staticmethod

@@ -41,7 +41,6 @@ from subsidy.projections.support import (
     APPROVAL_EVENTS,
     STATUS_AFTER,
     add_to,
-    japan_date,
     organisation,
     organisations_table,
     record_organisation,
@@ -158,7 +157,7 @@ class Dashboard(Projection):
         if name in ("Submitted", "Resubmitted"):
             values["submitted_on"] = func.coalesce(rows.c.submitted_on, event.submitted_on)
         elif name == "Rejected":
-            values["decided_on"] = japan_date(event.timestamp)
+            values["decided_on"] = event.decided_on
         conn.execute(update(rows).where(rows.c.application_id == application_id).values(values))
 
     @staticmethod

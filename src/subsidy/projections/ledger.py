@@ -139,7 +139,7 @@ class Ledger(Projection):
                 position=position,
                 line=0,
                 recorded_at=event.timestamp,
-                occurred_on=event.timestamp.date(),
+                occurred_on=event.decided_on,
                 fiscal_year=event.fiscal_year,
                 organisation_id=str(event.organisation_id),
                 approval_id=approval_id,

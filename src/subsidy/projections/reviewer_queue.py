@@ -36,7 +36,6 @@ from subsidy.projections.base import Projection
 from subsidy.projections.support import (
     add_to,
     as_utc,
-    japan_date,
     organisations_table,
     record_organisation,
 )
@@ -160,7 +159,7 @@ class ReviewerQueue(Projection):
                 application_id=str(event.originator_id),
                 round=round_,
                 assigned_at=event.timestamp,
-                due_on=japan_date(event.timestamp) + timedelta(days=REVIEW_DAYS),
+                due_on=event.assigned_on + timedelta(days=REVIEW_DAYS),
                 position=position,
             )
         )
