@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 import pytest
@@ -11,8 +11,8 @@ from sqlalchemy import Connection, MetaData, Table, func, select
 from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
 from subsidy.projections import tracking
-from subsidy.projections.audit_log import AuditLog
-from subsidy.projections.ledger import Ledger
+from subsidy.projections.audit_log import AuditLog, audit_events
+from subsidy.projections.ledger import Ledger, ledger_rows, ledger_totals
 from subsidy.projections.runner import ProjectionStopped
 
 from builders import APPROVER, World
@@ -170,3 +170,46 @@ def test_the_skip_policy_parks_and_goes_on(engine: SubsidyEngine, store_url: str
         parked = tracking.parked_events(conn, "failing")
     assert len(parked) == 3  # one reservation per fiscal year of the approval
     assert runner.status().lag == 0
+
+
+def test_the_audit_log_filters_by_aggregate_actor_type_and_time(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    world = money_scenario(engine)
+    db = read_models(store_url)
+    runner_for(engine, db, AuditLog()).catch_up()
+
+    with db.connect() as conn:
+        of_plan = audit_events(conn, aggregate_id=str(world.plan_id))
+        by_finance = audit_events(conn, actor_id="finance")
+        revocations = audit_events(conn, event_type="Revoked")
+        none_yet = audit_events(conn, until=datetime(2000, 1, 1, tzinfo=UTC))
+
+    assert [r["event_type"] for r in of_plan] == ["Drafted", "Adopted"]
+    assert {r["event_type"] for r in by_finance} == {"PaymentRecorded", "RepaymentReceived"}
+    assert len(revocations) == 1
+    assert revocations[0]["reason"] == "流用"
+    assert revocations[0]["actor_role"] == "approver"
+    assert none_yet == []
+
+
+def test_the_ledger_reads_by_year_with_a_running_balance(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    money_scenario(engine)
+    db = read_models(store_url)
+    runner_for(engine, db, Ledger()).catch_up()
+
+    with db.connect() as conn:
+        rows_2024 = ledger_rows(conn, fiscal_year=2024)
+        totals = ledger_totals(conn, 2024)
+
+    kinds = [r["kind"] for r in rows_2024]
+    assert kinds == ["decision", "advance", "repayment_order", "repayment"]
+    assert [r["balance"] for r in rows_2024] == [0, 1_000_000, 1_500_000, 500_000]
+    assert totals == {
+        "decision": 1_500_000,
+        "advance": 1_000_000,
+        "repayment_order": 1_000_000,
+        "repayment": 1_000_000,
+    }

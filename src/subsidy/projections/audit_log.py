@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
+    select,
 )
 
 from subsidy.projections.base import Projection
@@ -95,3 +96,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, UUID | Decimal):
         return str(value)
     raise TypeError(f"cannot show {type(value).__name__} in the audit log")
+
+
+def audit_events(
+    conn: Connection,
+    *,
+    aggregate_id: str | None = None,
+    actor_id: str | None = None,
+    event_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Audit-log rows in log order, filtered by aggregate, actor, event type and time range."""
+    table = AuditLog().define(MetaData())["audit_log"]
+    query = select(table).order_by(table.c.position).limit(limit).offset(offset)
+    if aggregate_id is not None:
+        query = query.where(table.c.aggregate_id == aggregate_id)
+    if actor_id is not None:
+        query = query.where(table.c.actor_id == actor_id)
+    if event_type is not None:
+        query = query.where(table.c.event_type == event_type)
+    if since is not None:
+        query = query.where(table.c.recorded_at >= since)
+    if until is not None:
+        query = query.where(table.c.recorded_at < until)
+    return [dict(row._mapping) for row in conn.execute(query)]

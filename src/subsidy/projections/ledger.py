@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
     select,
     update,
@@ -190,3 +191,38 @@ class Ledger(Projection):
         if effect:
             conn.execute(update(balances).where(where).values(balance=balance))
         return balance
+
+
+def ledger_rows(
+    conn: Connection,
+    *,
+    fiscal_year: int | None = None,
+    approval_id: str | None = None,
+    organisation_id: str | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Ledger rows in log order, filtered by fiscal year, approval, organisation and kind."""
+    table = Ledger().define(MetaData())["ledger"]
+    query = select(table).order_by(table.c.position, table.c.line).limit(limit).offset(offset)
+    for column, value in (
+        (table.c.fiscal_year, fiscal_year),
+        (table.c.approval_id, approval_id),
+        (table.c.organisation_id, organisation_id),
+        (table.c.kind, kind),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def ledger_totals(conn: Connection, fiscal_year: int) -> dict[str, int]:
+    """The fiscal year's total per kind of movement."""
+    table = Ledger().define(MetaData())["ledger"]
+    query = (
+        select(table.c.kind, func.sum(table.c.amount))
+        .where(table.c.fiscal_year == fiscal_year)
+        .group_by(table.c.kind)
+    )
+    return {kind: int(total) for kind, total in conn.execute(query)}
