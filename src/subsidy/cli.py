@@ -183,7 +183,7 @@ def run_projections(
 @projections_app.command("status")
 def projections_status() -> None:
     """Each projection's position, the head of the log, the lag and parked events."""
-    _, runners, _ = _runners()
+    _engine, runners, _ = _runners()  # the engine must outlive its runners
     for runner in runners:
         status = runner.status()
         typer.echo(
@@ -197,7 +197,7 @@ def rebuild_projections(
     names: Annotated[list[str] | None, typer.Argument(help="Projections (default: all)")] = None,
 ) -> None:
     """Rebuild read models in shadow tables and swap them in; the old ones serve meanwhile."""
-    _, runners, _ = _runners(names)
+    _engine, runners, _ = _runners(names)  # the engine must outlive its runners
     for runner in runners:
         with typer.progressbar(length=1, label=runner.projection.name) as bar:
 
@@ -216,7 +216,7 @@ def parked_projection_events(
     ] = None,
 ) -> None:
     """List events projections could not apply, or retry one projection's."""
-    _, runners, _ = _runners()
+    _engine, runners, _ = _runners()  # the engine must outlive its runners
     db = runners[0].db
     if retry is not None:
         runner = next((r for r in runners if r.projection.name == retry), None)
