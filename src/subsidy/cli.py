@@ -21,6 +21,7 @@ from subsidy.bootstrap import (
     configure_logging,
 )
 from subsidy.demo import ScenarioClock, run_demo
+from subsidy.demo.read_models import read_model_summary
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import SubsidyError
 from subsidy.domain.wareki import format_fiscal_year, format_wareki, parse_date
@@ -242,6 +243,10 @@ def demo() -> None:
         typer.echo(run_demo(engine, clock))
     except SubsidyError as error:
         raise _fail(error) from None
+    db = build_read_models(settings)
+    for runner in build_runners(engine, db):
+        runner.catch_up()
+    typer.echo(read_model_summary(db))
 
 
 if __name__ == "__main__":
