@@ -14,7 +14,8 @@ from subsidy.cli import app
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("SUBSIDY_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     runner = CliRunner()
-    assert runner.invoke(app, ["demo"]).exit_code == 0
+    agreements = Path(__file__).resolve().parents[2] / "data" / "partnership_agreements.csv"
+    assert runner.invoke(app, ["agreements", "import", str(agreements)]).exit_code == 0
     return runner
 
 
