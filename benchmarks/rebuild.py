@@ -51,9 +51,9 @@ def build_history(settings: Settings, target: int) -> int:
         approval_id = engine.approve_application(
             APPROVER, application_id, amounts=amounts((2024, 1_500_000)), reason="可"
         )
-        engine.record_advance(FINANCE, approval_id, 2024, amount=600_000, paid_on=date(2024, 6, 3))
+        engine.record_advance(FINANCE, approval_id, 2024, amount=600_000, paid_on=date(2024, 4, 15))
         engine.submit_performance_report(
-            world.applicant, approval_id, 2024, cost_lines=cost, reported_on=date(2025, 4, 1)
+            ADMIN, approval_id, 2024, cost_lines=cost, reported_on=date(2024, 4, 15)
         )
         engine.determine_amount(FINANCE, approval_id, 2024, on=date(2025, 4, 15))
         engine.pay_settlement(FINANCE, approval_id, 2024, paid_on=date(2025, 4, 30))

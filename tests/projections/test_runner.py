@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -138,6 +139,12 @@ class Failing(AuditLog):
         if type(event).__name__ == "Reserved":
             raise ValueError("cannot apply a reservation")
         super().apply(conn, tables, event, position)
+
+    def apply_all(
+        self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]
+    ) -> None:
+        for position, event in events:
+            self.apply(conn, tables, event, position)
 
 
 def test_a_failing_event_is_parked_and_stops_the_projection(

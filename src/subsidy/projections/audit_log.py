@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -58,26 +59,40 @@ class AuditLog(Projection):
         return {"audit_log": table}
 
     def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
+        _insert(conn, tables, [self._row(event, position)])
+
+    def apply_all(
+        self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]
+    ) -> None:
+        """One multi-row insert for the whole batch."""
+        _insert(conn, tables, [self._row(event, position) for position, event in events])
+
+    @staticmethod
+    def _row(event: Any, position: int) -> dict[str, Any] | None:
         aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
         if aggregate_type == "IdempotencyRecord":
-            return
+            return None
         actor = getattr(event, "actor", None)
         details = {k: v for k, v in vars(event).items() if k not in SKIPPED_FIELDS}
-        conn.execute(
-            insert(tables["audit_log"]).values(
-                position=position,
-                recorded_at=event.timestamp,
-                aggregate_id=str(event.originator_id),
-                aggregate_type=aggregate_type,
-                aggregate_version=event.originator_version,
-                event_type=event_type,
-                actor_id=actor.user_id if actor else None,
-                actor_role=actor.role.value if actor else None,
-                reason=details.get("reason"),
-                rule=details.get("rule") or _calculation_rule(details),
-                details=json.dumps(details, default=_plain, ensure_ascii=False, sort_keys=True),
-            )
-        )
+        return {
+            "position": position,
+            "recorded_at": event.timestamp,
+            "aggregate_id": str(event.originator_id),
+            "aggregate_type": aggregate_type,
+            "aggregate_version": event.originator_version,
+            "event_type": event_type,
+            "actor_id": actor.user_id if actor else None,
+            "actor_role": actor.role.value if actor else None,
+            "reason": details.get("reason"),
+            "rule": details.get("rule") or _calculation_rule(details),
+            "details": json.dumps(details, default=_plain, ensure_ascii=False, sort_keys=True),
+        }
+
+
+def _insert(conn: Connection, tables: dict[str, Table], rows: list[dict[str, Any] | None]) -> None:
+    kept = [row for row in rows if row is not None]
+    if kept:
+        conn.execute(insert(tables["audit_log"]), kept)
 
 
 def _calculation_rule(details: dict[str, Any]) -> str | None:

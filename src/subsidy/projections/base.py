@@ -28,3 +28,10 @@ class Projection(ABC):
     @abstractmethod
     def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
         """Apply one event (at notification ``position``) to ``tables``."""
+
+    def apply_all(
+        self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]
+    ) -> None:
+        """Apply a batch of (position, event) in order; projections may do it in bulk."""
+        for position, event in events:
+            self.apply(conn, tables, event, position)

@@ -101,15 +101,14 @@ class ProjectionRunner:
         # A short page has scanned every notification up to the head we read.
         scanned_to = notifications[-1].id if len(notifications) == self.batch_size else head
         events = [(n, self.mapper.to_domain_event(n)) for n in notifications]
+        batch = [(n.id, event) for n, event in events]
         if not park:
-            for notification, event in events:
-                self.projection.apply(conn, tables, event, notification.id)
+            self.projection.apply_all(conn, tables, batch)
             return len(events), scanned_to
         try:
             # The fast path: the whole batch under one savepoint.
             with conn.begin_nested():
-                for notification, event in events:
-                    self.projection.apply(conn, tables, event, notification.id)
+                self.projection.apply_all(conn, tables, batch)
             return len(events), scanned_to
         except Exception:
             return self._apply_one_by_one(conn, tables, events, scanned_to)
