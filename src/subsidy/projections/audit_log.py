@@ -51,10 +51,10 @@ class AuditLog(Projection):
             Column("reason", Text, nullable=True),
             Column("rule", Text, nullable=True),
             Column("details", Text, nullable=False),
-            Index(f"ix_rm_audit_log{suffix}_aggregate", "aggregate_id", "aggregate_version"),
-            Index(f"ix_rm_audit_log{suffix}_actor", "actor_id"),
-            Index(f"ix_rm_audit_log{suffix}_type", "event_type"),
-            Index(f"ix_rm_audit_log{suffix}_recorded_at", "recorded_at"),
+            Index(f"ix_rm_audit_log_aggregate{suffix}", "aggregate_id", "aggregate_version"),
+            Index(f"ix_rm_audit_log_actor{suffix}", "actor_id"),
+            Index(f"ix_rm_audit_log_type{suffix}", "event_type"),
+            Index(f"ix_rm_audit_log_recorded_at{suffix}", "recorded_at"),
         )
         return {"audit_log": table}
 

@@ -63,8 +63,8 @@ class Ledger(Projection):
             Column("balance", BigInteger, nullable=False),
             Column("rule", Text, nullable=True),
             Column("actor_id", String(200), nullable=False),
-            Index(f"ix_rm_ledger{suffix}_year", "fiscal_year", "position"),
-            Index(f"ix_rm_ledger{suffix}_approval", "approval_id", "position"),
+            Index(f"ix_rm_ledger_year{suffix}", "fiscal_year", "position"),
+            Index(f"ix_rm_ledger_approval{suffix}", "approval_id", "position"),
         )
         years = Table(
             f"rm_ledger_years{suffix}",
