@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/rebuild.py --events $${BENCH_EVENTS:-20000}
+	PYTHONPATH=tests $(BIN)/python benchmarks/rebuild.py --events $${BENCH_EVENTS:-20000}
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -1,6 +1,6 @@
 """Rebuild rate of every read model beside the raw rate of reading and decoding the same events.
 
-Usage: python benchmarks/rebuild.py [--events N] [--database-url URL]
+Usage: PYTHONPATH=tests python benchmarks/rebuild.py [--events N] [--database-url URL]
 
 Builds a history of about N events (grant decisions, advances, reports, determinations and
 settlements) in a fresh store, then in the same run measures
@@ -14,28 +14,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from subsidy.bootstrap import build_engine, build_read_models, build_runners, configure_logging
+from subsidy.domain.actor import Actor, Role
+from subsidy.domain.budget import CostCategory, CostLine
+from subsidy.settings import Settings
+
+from builders import ADMIN, APPROVER, World, amounts, year  # tests/ is on PYTHONPATH (make bench)
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from subsidy.bootstrap import (  # noqa: E402
-    build_engine,
-    build_read_models,
-    build_runners,
-    configure_logging,
-)
-from subsidy.domain.actor import Actor, Role  # noqa: E402
-from subsidy.domain.budget import CostCategory, CostLine  # noqa: E402
-from subsidy.settings import Settings  # noqa: E402
-
-from builders import ADMIN, APPROVER, World, amounts, year  # noqa: E402
-
 FINANCE = Actor("finance", Role.FINANCE)
 PAGE = 500
 

@@ -1,6 +1,7 @@
 """Grant applications: drafting, submission under a scheme version, resubmission, withdrawal."""
 
 from datetime import date
+from typing import cast
 
 import pytest
 
@@ -99,7 +100,7 @@ def test_draft_refuses_a_fiscal_year_listed_twice() -> None:
 
 def test_draft_refuses_a_request_in_fractional_yen() -> None:
     fractional = year(2024)
-    fractional = type(fractional)(2024, fractional.cost_lines, 1_000_000.5)  # type: ignore[arg-type]
+    fractional = type(fractional)(2024, fractional.cost_lines, cast(int, 1_000_000.5))
 
     with pytest.raises(InvalidValue, match="whole number of yen") as raised:
         drafted_application(years=(fractional,))
