@@ -26,6 +26,8 @@ from subsidy.domain.plan_content import (
 )
 from subsidy.domain.review import Recommendation
 
+from conftest import travel_to
+
 ADMIN = Actor("admin", Role.ADMINISTRATOR)
 APPROVER = Actor("approver", Role.APPROVER)
 REVIEWER_A = Actor("reviewer-a", Role.REVIEWER)
@@ -91,7 +93,9 @@ class World:
         )
         if plan_years[1] - plan_years[0] + 1 < 5:
             engine.grant_plan_exception(ADMIN, plan_id, reason="合併協議中のため")
+        travel_to(date(2024, 3, 1))
         engine.adopt_action_plan(applicant, plan_id, on=date(2024, 3, 1))
+        travel_to(SUBMITTED_ON)
         for fiscal_year in APPROPRIATED_YEARS:
             engine.set_appropriation(ADMIN, fiscal_year=fiscal_year, amount=APPROPRIATION)
         for reviewer in (REVIEWER_A, REVIEWER_B):

@@ -35,7 +35,8 @@ class Settings(BaseSettings):
             ("sqlite:///", "postgresql://", "postgresql+psycopg://", "memory://")
         ):
             msg = (
-                "SUBSIDY_DATABASE_URL must start with sqlite:///, postgresql:// or memory://, "
+                "SUBSIDY_DATABASE_URL must start with sqlite:///, postgresql://, "
+                "postgresql+psycopg:// or memory://, "
                 f"not {value!r}"
             )
             raise ValueError(msg)

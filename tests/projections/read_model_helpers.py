@@ -21,6 +21,7 @@ from subsidy.projections.runner import ProjectionRunner
 from subsidy.settings import Settings
 
 from builders import ADMIN, plan_content
+from conftest import travel_to
 from projection_helpers import read_models, runner_for
 
 T = TypeVar("T")
@@ -65,7 +66,10 @@ def another_applicant(
     organisation_id = Organisation.id_for(name)
     applicant = Actor(f"applicant@{name}", Role.APPLICANT, organisation_id)
     plan_id = engine.draft_action_plan(applicant, owner_id=organisation_id, content=plan_content())
+    today = engine.today()
+    travel_to(date(2024, 3, 1))
     engine.adopt_action_plan(applicant, plan_id, on=date(2024, 3, 1))
+    travel_to(today)
     return organisation_id, applicant, plan_id
 
 

@@ -9,8 +9,20 @@ import pytest
 from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import InvalidValue, PermissionDenied, RuleViolation
+from subsidy.domain.review import Recommendation
 
-from builders import ADMIN, APPROVER, REVIEWER_A, World, amounts, refused, year
+from builders import (
+    ADMIN,
+    APPROVER,
+    GOOD_SCORES,
+    REVIEWER_A,
+    World,
+    amounts,
+    event_count,
+    refused,
+    year,
+)
+from builders import plan_content as plan
 from conftest import ALL_STORES, travel_to
 
 pytestmark = pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
@@ -24,7 +36,7 @@ def test_an_applicant_cannot_backdate_a_submission(engine: SubsidyEngine) -> Non
     error = refused(
         engine,
         PermissionDenied,
-        r"on is today \(2024-04-15\) when an applicant acts",
+        r"on is today \(2024-04-15\) for this act",
         lambda: engine.submit_application(world.applicant, application_id, on=date(2024, 4, 1)),
     )
 
@@ -212,3 +224,57 @@ def test_an_activity_end_outside_the_year_is_refused(engine: SubsidyEngine) -> N
             world.applicant, approval_id, 2024, ends_on=date(2025, 4, 1)
         ),
     )
+
+
+def test_an_applicant_cannot_backdate_an_adoption(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+    plan_id = engine.draft_action_plan(world.applicant, owner_id=world.lead_id, content=plan())
+
+    refused(
+        engine,
+        PermissionDenied,
+        "for this act; only an administrator records another date",
+        lambda: engine.adopt_action_plan(world.applicant, plan_id, on=date(2023, 1, 1)),
+    )
+
+
+def test_an_agreement_signed_in_the_future_is_refused(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+
+    refused(
+        engine,
+        InvalidValue,
+        "the signing date 2030-01-01 is in the future",
+        lambda: engine.sign_agreement(
+            ADMIN, party_ids=(world.member_id,), signed_on=date(2030, 1, 1)
+        ),
+    )
+
+
+def test_a_retry_with_the_same_scores_in_another_order_is_the_same_request(
+    engine: SubsidyEngine,
+) -> None:
+    world = World.build(engine)
+    application_id = world.submitted(year(2024))
+    engine.assign_reviewer(ADMIN, application_id, reviewer_user_id=REVIEWER_A.user_id)
+    scores = dict(GOOD_SCORES)
+    engine.record_review(
+        REVIEWER_A,
+        application_id,
+        scores=scores,
+        recommendation=Recommendation.APPROVE,
+        comment="妥当",
+        idempotency_key="review-1",
+    )
+    before = event_count(engine)
+
+    engine.record_review(
+        REVIEWER_A,
+        application_id,
+        scores=dict(reversed(list(scores.items()))),
+        recommendation=Recommendation.APPROVE,
+        comment="妥当",
+        idempotency_key="review-1",
+    )
+
+    assert event_count(engine) == before

@@ -120,17 +120,17 @@ class EngineCore(Application[UUID]):
     def _dated(self, actor: Actor, on: date | None, field: str) -> date:
         """The date of an applicant's act: today, unless an administrator records another.
 
-        Applicants cannot choose the date of a submission, report or withdrawal (it decides
-        which rules apply); the Center's administrator can, to record a paper document on the
-        day it was received.
+        Applicants cannot choose the date of an adoption, submission, report or withdrawal (it
+        decides which rules apply); the Center's administrator can, to record a paper document
+        on the day it was received.
         """
         today = self.today()
         if on is None or on == today:
             return today
         if actor.role is not Role.ADMINISTRATOR:
             msg = (
-                f"{field} is today ({today.isoformat()}) when an applicant acts; only an "
-                "administrator records another date, such as a paper document's receipt"
+                f"{field} is today ({today.isoformat()}) for this act; only an administrator "
+                "records another date, such as a paper document's receipt"
             )
             raise PermissionDenied(msg, field=field, rule="dates.applicant_today")
         if on > today:

@@ -74,7 +74,7 @@ def use_case(method: Callable[P, R]) -> Callable[P, R]:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = {k: v for k, v in bound.arguments.items() if k not in NOT_PART_OF_THE_REQUEST}
-        fingerprint = hashlib.sha256(repr(sorted(arguments.items())).encode()).hexdigest()
+        fingerprint = hashlib.sha256(repr(_canonical(arguments)).encode()).hexdigest()
         token = _request.set(fingerprint)
         try:
             return method(*args, **kwargs)
@@ -82,6 +82,15 @@ def use_case(method: Callable[P, R]) -> Callable[P, R]:
             _request.reset(token)
 
     return wrapper
+
+
+def _canonical(value: Any) -> Any:
+    """The value with every mapping's keys in order, so equal requests print alike."""
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), _canonical(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_canonical(v) for v in value)
+    return value
 
 
 def current_request() -> str:

@@ -17,7 +17,7 @@ from subsidy.application.views import (
 )
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.agreement import PartnershipAgreement
-from subsidy.domain.errors import RuleViolation, SubsidyError
+from subsidy.domain.errors import InvalidValue, RuleViolation, SubsidyError
 from subsidy.domain.organisation import Organisation, normalise_name
 from subsidy.domain.organisation_names import OrganisationKind, derive_prefecture_and_kind
 from subsidy.domain.review import Reviewer
@@ -161,6 +161,9 @@ class OrganisationUseCases(EngineCore):
         """Record a partnership agreement between the Center and ``party_ids``."""
 
         def action() -> tuple[list[PartnershipAgreement], UUID]:
+            if signed_on > self.today():
+                msg = f"the signing date {signed_on.isoformat()} is in the future"
+                raise InvalidValue(msg, field="signed_on", rule="dates.not_future")
             for party_id in party_ids:
                 self._load(Organisation, party_id)
             agreement = PartnershipAgreement.sign(

@@ -71,7 +71,7 @@ class PlanUseCases(EngineCore):
 
         def change(aggregate: ActionPlan) -> int:
             parameters = self._default_scheme().parameters
-            aggregate.adopt(on=on or self.today(), parameters=parameters, actor=actor)
+            aggregate.adopt(on=self._dated(actor, on, "on"), parameters=parameters, actor=actor)
             return aggregate.current_version
 
         return self._update(
@@ -101,7 +101,7 @@ class PlanUseCases(EngineCore):
             aggregate.revise(
                 content=content,
                 reason=reason,
-                on=on or self.today(),
+                on=self._dated(actor, on, "on"),
                 parameters=self._default_scheme().parameters,
                 actor=actor,
             )

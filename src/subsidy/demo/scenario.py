@@ -106,6 +106,7 @@ class _Scenario:
                 reason="合併協議中のため計画期間を3年とし、協議後に改定する",
                 idempotency_key=f"demo:exception:{name}",
             )
+        self.clock.travel_to(date(2024, 3, 25))
         self.engine.adopt_action_plan(
             actor, plan_id, on=date(2024, 3, 25), idempotency_key=f"demo:adopt:{name}"
         )

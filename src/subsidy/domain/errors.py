@@ -43,4 +43,4 @@ class ConcurrencyConflict(SubsidyError):
 
 
 class IdempotencyKeyReused(SubsidyError):
-    """An idempotency key was presented again with a different command."""
+    """An idempotency key was presented again with another command or other arguments."""

@@ -393,6 +393,7 @@ class GrantApplication(Aggregate):
 
     def require_independent_approver(self, actor: Actor) -> None:
         """Four-eyes: refuse an approver who reviewed or submitted this application."""
+        actor.require(Role.APPROVER)
         if actor.user_id in self.reviewer_ids or actor.user_id in self.former_reviewer_ids:
             msg = f"{actor.user_id} reviewed this application and cannot decide it (four-eyes)"
             raise FourEyesViolation(msg, field="actor", rule="decision.four_eyes")
