@@ -36,11 +36,13 @@ scheme_app = typer.Typer(help="The scheme and its parameters.")
 deadlines_app = typer.Typer(help="Deadlines of performance reports and repayments.")
 disbursements_app = typer.Typer(help="The money of an approval, year by year.")
 projections_app = typer.Typer(help="Read models: follow the log, status, rebuild, parked events.")
+users_app = typer.Typer(help="API users and their bearer tokens.")
 app.add_typer(agreements_app, name="agreements")
 app.add_typer(scheme_app, name="scheme")
 app.add_typer(deadlines_app, name="deadlines")
 app.add_typer(disbursements_app, name="disbursements")
 app.add_typer(projections_app, name="projections")
+app.add_typer(users_app, name="users")
 
 
 def _engine() -> SubsidyEngine:
@@ -230,6 +232,37 @@ def parked_projection_events(
     with db.connect() as conn:
         for row in tracking.parked_events(conn):
             typer.echo(f"{row['projection']} #{row['position']} {row['topic']}: {row['error']}")
+
+
+@users_app.command("add")
+def add_user(
+    name: Annotated[str, typer.Argument(help="The user's name, recorded as the actor")],
+    role: Annotated[Role, typer.Option(help="The user's role")],
+    organisation: Annotated[
+        str | None, typer.Option(help="The organisation an applicant acts for (its id)")
+    ] = None,
+) -> None:
+    """Create a user and print its bearer token, once: only its hash is kept."""
+    engine = _engine()
+    try:
+        organisation_id = UUID(organisation) if organisation else None
+    except ValueError:
+        raise _fail(SubsidyError(f"{organisation!r} is not an organisation id")) from None
+    try:
+        token = engine.add_user(_operator(), name=name, role=role, organisation_id=organisation_id)
+    except SubsidyError as error:
+        raise _fail(error) from None
+    typer.echo(token)
+
+
+@users_app.command("revoke")
+def revoke_user(name: Annotated[str, typer.Argument(help="The user to revoke")]) -> None:
+    """Revoke every token of a user."""
+    try:
+        _engine().revoke_user(_operator(), name=name, reason="revoked from the command line")
+    except SubsidyError as error:
+        raise _fail(error) from None
+    typer.echo(f"{name}: revoked")
 
 
 @app.command()

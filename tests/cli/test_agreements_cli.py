@@ -144,3 +144,15 @@ def test_a_signing_date_in_the_future_is_refused(runner: CliRunner, tmp_path: Pa
 
     assert result.exit_code == 1
     assert "line 2: the signing date 2099-01-01 is in the future" in result.stderr
+
+
+def test_users_add_prints_a_token_once_and_revoke_stops_it(runner: CliRunner) -> None:
+    added = runner.invoke(app, ["users", "add", "auditor-ito", "--role", "auditor"])
+    again = runner.invoke(app, ["users", "add", "auditor-ito", "--role", "auditor"])
+    revoked = runner.invoke(app, ["users", "revoke", "auditor-ito"])
+
+    assert added.exit_code == 0, added.output
+    assert len(added.stdout.strip()) >= 40
+    assert again.exit_code == 1
+    assert "a user named auditor-ito exists" in again.stderr
+    assert revoked.stdout.strip() == "auditor-ito: revoked"

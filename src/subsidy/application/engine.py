@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from subsidy.application.accounts import AccountUseCases
 from subsidy.application.applications import ApplicationUseCases
 from subsidy.application.approvals import ApprovalUseCases
 from subsidy.application.audit import AuditUseCases
@@ -17,6 +18,7 @@ class SubsidyEngine(
     ApprovalUseCases,
     FinanceUseCases,
     AuditUseCases,
+    AccountUseCases,
 ):
     """The service layer of the grant scheme.
 

@@ -1,0 +1,132 @@
+"""API users and their bearer tokens; a token is stored only as its SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate, event
+
+from subsidy.application.core import EngineCore
+from subsidy.domain.actor import Actor, Role
+from subsidy.domain.errors import InvalidValue, RuleViolation, TransitionNotAllowed
+from subsidy.domain.organisation import Organisation
+
+
+def token_hash(token: str) -> str:
+    """The only form in which a token is ever stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiUser(Aggregate):
+    """A person or system that calls the API, with one role (and an organisation, applicants)."""
+
+    @staticmethod
+    def id_for(name: str) -> UUID:
+        """One account per name."""
+        return uuid5(NAMESPACE_URL, f"subsidy:user:{name}")
+
+    @event("Added")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        name: str,
+        role: Role,
+        organisation_id: UUID | None,
+        token_hash: str,
+        actor: Actor,
+    ) -> None:
+        self.name = name
+        self.role = role
+        self.organisation_id = organisation_id
+        self.token_hashes = [token_hash]
+        self.revoked = False
+
+    def revoke(self, *, reason: str, actor: Actor) -> None:
+        """Stop every token of the user from authenticating."""
+        actor.require(Role.ADMINISTRATOR, Role.SYSTEM)
+        if self.revoked:
+            raise TransitionNotAllowed(f"{self.name} is already revoked")
+        self._revoked(reason=reason, actor=actor)
+
+    @event("Revoked")
+    def _revoked(self, *, reason: str, actor: Actor) -> None:
+        self.revoked = True
+
+    def as_actor(self) -> Actor:
+        """The actor recorded on the events this user's requests cause."""
+        return Actor(self.name, self.role, self.organisation_id)
+
+
+class ApiToken(Aggregate):
+    """Finds the user a token belongs to: its identity derives from the token's hash."""
+
+    @staticmethod
+    def id_for(hashed: str) -> UUID:
+        """The token's identity, from its hash."""
+        return uuid5(NAMESPACE_URL, f"subsidy:token:{hashed}")
+
+    @event("Issued")
+    def __init__(self, *, id: UUID, user_id: UUID, actor: Actor) -> None:
+        self.user_id = user_id
+
+
+class AccountUseCases(EngineCore):
+    """Adding, revoking and authenticating API users."""
+
+    def add_user(
+        self, actor: Actor, *, name: str, role: Role, organisation_id: UUID | None = None
+    ) -> str:
+        """Create a user and return its token, which is shown once and never stored."""
+        actor.require(Role.ADMINISTRATOR, Role.SYSTEM)
+        name = name.strip()
+        if not name:
+            raise InvalidValue("a user needs a name", field="name")
+        if role is Role.APPLICANT and organisation_id is None:
+            msg = "an applicant acts for an organisation; give its id"
+            raise InvalidValue(msg, field="organisation_id", rule="roles.own_organisation")
+        if organisation_id is not None:
+            self._load(Organisation, organisation_id)
+        user_id = ApiUser.id_for(name)
+        if self._exists(user_id):
+            raise RuleViolation(f"a user named {name} exists", field="name", rule="user.unique")
+        token = secrets.token_urlsafe(32)
+        hashed = token_hash(token)
+        user = ApiUser(
+            id=user_id,
+            name=name,
+            role=role,
+            organisation_id=organisation_id,
+            token_hash=hashed,
+            actor=actor,
+        )
+        issued = ApiToken(id=ApiToken.id_for(hashed), user_id=user_id, actor=actor)
+        self._execute("add_user", actor, None, lambda: ([user, issued], None))
+        return token
+
+    def revoke_user(self, actor: Actor, *, name: str, reason: str = "") -> None:
+        """Revoke a user's tokens."""
+        self._update(
+            "revoke_user",
+            actor,
+            (ApiUser, ApiUser.id_for(name)),
+            lambda user: user.revoke(reason=reason, actor=actor),
+        )
+
+    def authenticate(self, token: str) -> Actor | None:
+        """The actor a bearer token stands for, or ``None`` if unknown or revoked."""
+        issued: object
+        user: object
+        try:
+            issued = self.repository.get(ApiToken.id_for(token_hash(token)))
+            if not isinstance(issued, ApiToken):
+                return None
+            user = self.repository.get(issued.user_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(user, ApiUser) or user.revoked:
+            return None
+        return user.as_actor()
