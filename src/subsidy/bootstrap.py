@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from subsidy.api.app import create_app
 from subsidy.application import SubsidyEngine
 from subsidy.application.core import Clock, utc_now
 from subsidy.persistence.storage import (
@@ -114,3 +116,12 @@ def build_worker(
     dsn = postgres_dsn(settings.database_url)
     channel = getattr(engine.recorder, "channel_name", None) if dsn else None
     return Worker(runners, postgres_dsn=dsn, channel=channel)
+
+
+def build_app(settings: Settings, *, follow: bool = True) -> FastAPI:
+    """The HTTP API on the configured database; ``follow`` runs the projections in-process."""
+    engine = build_engine(settings)
+    db = build_read_models(settings)
+    runners = build_runners(engine, db)
+    worker = build_worker(settings, runners, engine) if follow else None
+    return create_app(engine, db, runners, worker=worker)

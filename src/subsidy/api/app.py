@@ -1,0 +1,165 @@
+"""The FastAPI application, built from an engine and its read models (never at import)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import Engine, text
+
+from subsidy.api import problems
+from subsidy.application import SubsidyEngine
+from subsidy.domain.actor import Actor
+from subsidy.projections.runner import ProjectionRunner
+from subsidy.projections.worker import Worker
+
+_log = structlog.get_logger("subsidy.api")
+_bearer = HTTPBearer(auto_error=False)
+
+
+def create_app(
+    engine: SubsidyEngine,
+    db: Engine,
+    runners: Sequence[ProjectionRunner],
+    *,
+    worker: Worker | None = None,
+) -> FastAPI:
+    """The API over ``engine``; with a ``worker``, the projections follow the log in-process."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = None
+        if worker is not None:
+            thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+            thread.start()
+        yield
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    app = FastAPI(
+        title="subsidy",
+        summary="地方創生人材育成伴走型支援事業: applications, reviews, decisions, money, audit",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.db = db
+    app.state.runners = list(runners)
+    problems.install(app)
+    _install_request_logging(app)
+    app.include_router(_health_routes())
+    return app
+
+
+def engine_of(request: Request) -> SubsidyEngine:
+    """The engine behind this app."""
+    engine: SubsidyEngine = request.app.state.engine
+    return engine
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """The authenticated caller, or 401 with a problem body."""
+    actor = engine_of(request).authenticate(credentials.credentials) if credentials else None
+    if actor is None:
+        raise HTTPException(
+            status_code=401,
+            detail="a valid bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    structlog.contextvars.bind_contextvars(user=actor.user_id, role=actor.role.value)
+    return actor
+
+
+EngineDep = Annotated[SubsidyEngine, Depends(engine_of)]
+CurrentUser = Annotated[Actor, Depends(current_user)]
+
+
+def _install_request_logging(app: FastAPI) -> None:
+    registry = CollectorRegistry()
+    requests = Counter(
+        "subsidy_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
+    )
+    seconds = Histogram(
+        "subsidy_http_request_seconds", "HTTP request duration", ["route"], registry=registry
+    )
+    app.state.metrics = registry
+
+    @app.middleware("http")
+    async def _log_request(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+        request.state.request_id = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", request.url.path)
+        duration = time.perf_counter() - started
+        requests.labels(request.method, route, str(response.status_code)).inc()
+        seconds.labels(route).observe(duration)
+        response.headers["X-Request-Id"] = request_id
+        _log.info(
+            "request",
+            method=request.method,
+            route=route,
+            status=response.status_code,
+            duration_ms=round(duration * 1000, 1),
+        )
+        return response
+
+
+def _health_routes() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", tags=["operations"])
+    def readyz(request: Request, response: Response) -> dict[str, Any]:
+        """The database answers, and how far each read model lags behind the log."""
+        try:
+            with request.app.state.db.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            lag = {r.projection.name: r.status().lag for r in request.app.state.runners}
+        except Exception as error:  # the database is unreachable: not ready, say why
+            response.status_code = 503
+            return {"status": "unavailable", "reason": type(error).__name__}
+        return {"status": "ready", "projection_lag": lag}
+
+    @router.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics(request: Request) -> Response:
+        """Prometheus metrics of this process."""
+        return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/api/v1/me", tags=["accounts"])
+    def me(user: CurrentUser) -> dict[str, Any]:
+        """Who the bearer token stands for."""
+        return {
+            "user": user.user_id,
+            "role": user.role.value,
+            "organisation_id": str(user.organisation_id) if user.organisation_id else None,
+        }
+
+    return router

@@ -1,0 +1,78 @@
+"""Every error as ``application/problem+json`` (RFC 9457), naming the field and the rule."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from subsidy.domain.errors import (
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    NotFound,
+    PermissionDenied,
+    SubsidyError,
+    TransitionNotAllowed,
+)
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://subsidy.invalid/problems/"
+_log = structlog.get_logger("subsidy.api")
+
+STATUS_OF: tuple[tuple[type[SubsidyError], int, str], ...] = (
+    (NotFound, 404, "not-found"),
+    (PermissionDenied, 403, "forbidden"),
+    (TransitionNotAllowed, 409, "conflicting-state"),
+    (ConcurrencyConflict, 409, "concurrent-change"),
+    (IdempotencyKeyReused, 422, "idempotency-key-reused"),
+)
+
+
+def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem+json response."""
+    body = {"type": TYPE_BASE + kind, "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    """Map the engine's errors, validation errors and surprises to problem responses."""
+
+    @app.exception_handler(SubsidyError)
+    async def _rule(_: Request, error: SubsidyError) -> JSONResponse:
+        status, kind = 422, "rule-violation"
+        for error_type, code, name in STATUS_OF:
+            if isinstance(error, error_type):
+                status, kind = code, name
+                break
+        return problem(
+            status, kind, type(error).__name__, error.message, field=error.field, rule=error.rule
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        fields = [
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]}
+            for e in error.errors()
+        ]
+        detail = "; ".join(f"{f['field']}: {f['problem']}" for f in fields)
+        return problem(422, "invalid-request", "Invalid request", detail, errors=fields)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, error: HTTPException) -> JSONResponse:
+        response = problem(error.status_code, "http", str(error.detail), str(error.detail))
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", None) or str(uuid.uuid4())
+        _log.exception("request.failed", request_id=request_id, error=type(error).__name__)
+        detail = f"an unexpected error occurred; quote request id {request_id}"
+        return problem(500, "internal", "Internal error", detail, request_id=request_id)

@@ -1,0 +1,79 @@
+"""The API's front matter: health, readiness, metrics, authentication and problem bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from subsidy.application import SubsidyEngine
+from subsidy.bootstrap import build_app
+from subsidy.domain.actor import Role
+from subsidy.settings import Settings
+
+from builders import ADMIN
+from conftest import DURABLE_STORES
+
+pytestmark = pytest.mark.parametrize("store_url", DURABLE_STORES, indirect=True)
+
+
+def build_engine_of(client: TestClient) -> SubsidyEngine:
+    app: FastAPI = client.app  # the TestClient's app is the FastAPI app built above
+    engine: SubsidyEngine = app.state.engine
+    return engine
+
+
+@pytest.fixture
+def client(store_url: str) -> Iterator[TestClient]:
+    app = build_app(Settings(database_url=store_url), follow=False)
+    with TestClient(app) as client:
+        yield client
+
+
+def test_health_and_readiness_report_the_projection_lag(client: TestClient) -> None:
+    health = client.get("/healthz")
+    ready = client.get("/readyz")
+
+    assert health.json() == {"status": "ok"}
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "ready"
+    assert set(body["projection_lag"]) == {
+        "audit_log",
+        "ledger",
+        "applications",
+        "reviewer_queue",
+        "dashboard",
+    }
+    assert body["projection_lag"]["audit_log"] >= 1  # the default scheme, not yet projected
+
+
+def test_a_request_without_a_token_gets_a_401_problem(client: TestClient) -> None:
+    response = client.get("/api/v1/me")
+
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["detail"] == "a valid bearer token is required"
+    assert response.headers["x-request-id"]
+
+
+def test_a_token_identifies_its_user(client: TestClient) -> None:
+    engine = build_engine_of(client)
+    token = engine.add_user(ADMIN, name="ito", role=Role.FINANCE)
+
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.json() == {"user": "ito", "role": "finance", "organisation_id": None}
+
+
+def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
+    client.get("/healthz")
+    client.get("/api/v1/me")
+
+    text = client.get("/metrics").text
+
+    assert 'subsidy_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
+    assert 'route="/api/v1/me",status="401"' in text
