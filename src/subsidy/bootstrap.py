@@ -115,7 +115,8 @@ def build_worker(
     """A worker that follows the log: LISTEN and advisory locks on PostgreSQL, polling on SQLite."""
     dsn = postgres_dsn(settings.database_url)
     channel = getattr(engine.recorder, "channel_name", None) if dsn else None
-    return Worker(runners, postgres_dsn=dsn, channel=channel)
+    namespace = event_store_environment(settings.database_url).get("POSTGRES_SCHEMA", "public")
+    return Worker(runners, postgres_dsn=dsn, channel=channel, namespace=namespace)
 
 
 def build_app(settings: Settings, *, follow: bool = True) -> FastAPI:

@@ -225,9 +225,7 @@ def parked_projection_events(
         runner = next((r for r in runners if r.projection.name == retry), None)
         if runner is None:
             raise _fail(SubsidyError(f"no projection named {retry}"))
-        with db.begin() as conn:
-            forgotten = tracking.unpark(conn, retry)
-        typer.echo(f"{retry}: {forgotten} parked event(s) retried, {runner.catch_up()} applied")
+        typer.echo(f"{retry}: {runner.retry_parked()} event(s) applied")
         return
     with db.connect() as conn:
         for row in tracking.parked_events(conn):

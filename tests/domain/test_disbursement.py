@@ -265,7 +265,7 @@ def test_change_decided_is_refused_below_what_was_already_paid() -> None:
     settled(disbursement)
 
     with pytest.raises(RuleViolation) as raised:
-        disbursement.change_decided(amount=500_000, actor=APPROVER)
+        disbursement.change_decided(amount=500_000, on=DECIDED_ON, actor=APPROVER)
 
     assert raised.value.message == (
         "FY2024: 600,000 yen is already paid, more than the 500,000 yen proposed; "
@@ -282,7 +282,7 @@ def test_change_decided_down_to_what_was_paid_records_the_amendment() -> None:
     disbursement.pay_advance(amount=600_000, paid_on=ADVANCE_DAY, actor=FINANCE)
     settled(disbursement)
 
-    disbursement.change_decided(amount=600_000, actor=APPROVER)
+    disbursement.change_decided(amount=600_000, on=DECIDED_ON, actor=APPROVER)
 
     events = emitted(disbursement)
     assert names(events) == ["DecidedAmountChanged"]

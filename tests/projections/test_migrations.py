@@ -9,12 +9,13 @@ from subsidy.projections.database import read_model_engine
 from subsidy.projections.migrate import check, migrate
 from subsidy.projections.registry import read_model_metadata
 
-from conftest import DURABLE_STORES
+from conftest import DURABLE_STORES, make_engine
 
 pytestmark = pytest.mark.parametrize("store_url", DURABLE_STORES, indirect=True)
 
 
 def test_migrating_a_fresh_database_builds_every_read_model_table(store_url: str) -> None:
+    make_engine(store_url).close()  # the event store's own tables share the database
     db = read_model_engine(store_url)
 
     migrate(db)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Connection, MetaData, Table, func, select
 
 from subsidy.application import SubsidyEngine
@@ -15,6 +17,7 @@ from subsidy.projections import tracking
 from subsidy.projections.audit_log import AuditLog, audit_events
 from subsidy.projections.ledger import Ledger, ledger_rows, ledger_totals
 from subsidy.projections.runner import ProjectionStopped
+from subsidy.projections.worker import lock_key
 
 from builders import APPROVER, World
 from conftest import ALL_STORES
@@ -220,3 +223,58 @@ def test_the_ledger_reads_by_year_with_a_running_balance(
         "repayment_order": 1_000_000,
         "repayment": 1_000_000,
     }
+
+
+class Recovering(Failing):
+    """The failing audit log after its fix has been deployed."""
+
+    broken: ClassVar[bool] = True
+
+    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
+        if Recovering.broken:
+            super().apply(conn, tables, event, position)
+        else:
+            AuditLog.apply(self, conn, tables, event, position)
+
+
+def test_retrying_events_parked_under_skip_applies_them(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    World.build(engine).approved()
+    db = read_models(store_url)
+    runner = runner_for(engine, db, Recovering(), policy="skip")
+    Recovering.broken = True
+    runner.catch_up()
+
+    Recovering.broken = False
+    retried = runner.retry_parked()
+
+    with db.connect() as conn:
+        assert tracking.parked_events(conn, "failing") == []
+    logged = rows(db, Recovering().define(MetaData())["audit_log"])
+    assert retried == 3
+    assert len(logged) == engine.recorder.max_notification_id()
+
+
+def test_an_event_that_cannot_be_decoded_is_parked(engine: SubsidyEngine, store_url: str) -> None:
+    World.build(engine)
+    engine.recorder.insert_events(
+        [StoredEvent(uuid4(), 1, "subsidy.domain.gone:Gone.Happened", b"{}")]
+    )
+    db = read_models(store_url)
+    runner = runner_for(engine, db, AuditLog())
+
+    runner.run_batch()
+
+    with db.connect() as conn:
+        [parked] = tracking.parked_events(conn, "audit_log")
+    assert "Gone" in str(parked["error"])
+    assert runner.status().position == int(str(parked["position"])) - 1
+
+
+def test_workers_in_different_schemas_use_different_locks(store_url: str) -> None:
+    del store_url
+
+    keys = {lock_key(schema, "ledger") for schema in ("public", "tenant_a", "tenant_b")}
+
+    assert len(keys) == 3

@@ -152,3 +152,32 @@ def test_a_standby_worker_takes_over_when_the_active_one_dies(
         live = snapshot(db, runner.projection)
         runner.rebuild()
         assert snapshot(db, runner.projection) == live, runner.projection.name
+
+
+@pytest.mark.parametrize("store_url", DURABLE_STORES, indirect=True)
+def test_two_runners_starting_a_projection_at_once_apply_each_event_once(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    busy_history(engine)
+    db = build_read_models(Settings(database_url=store_url))
+    runners = [runner_for(engine, db, Ledger(), batch_size=20) for _ in range(2)]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(runner: ProjectionRunner) -> None:
+        start.wait(timeout=30)
+        try:
+            runner.catch_up()
+        except BaseException as error:  # reported below, failing the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    live = snapshot(db, Ledger())
+    runners[0].rebuild()
+    assert snapshot(db, Ledger()) == live

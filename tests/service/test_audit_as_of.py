@@ -22,7 +22,7 @@ def test_the_state_after_a_past_version_is_replayed(engine: SubsidyEngine) -> No
     engine.return_application(APPROVER, application_id, reason="補正のこと")
 
     submitted = engine.state_as_of(application_id, version=2)
-    latest = engine.state_as_of(application_id, version=99)
+    latest = engine.state_as_of(application_id, version=3)
 
     assert submitted.state["status"] is ApplicationStatus.SUBMITTED
     assert submitted.version == 2
@@ -58,3 +58,13 @@ def test_an_instant_without_a_time_zone_is_refused(engine: SubsidyEngine) -> Non
 
     with pytest.raises(InvalidValue, match="needs a time zone"):
         engine.state_as_of(world.plan_id, at=datetime(2024, 4, 1))
+
+
+def test_a_version_the_aggregate_never_had_is_refused(engine: SubsidyEngine) -> None:
+    world = World.build(engine)
+    application_id = world.draft(year(2024))
+
+    with pytest.raises(NotFound, match="has 1 events; there is no version 5"):
+        engine.state_as_of(application_id, version=5)
+    with pytest.raises(InvalidValue, match="versions start at 1"):
+        engine.state_as_of(application_id, version=0)

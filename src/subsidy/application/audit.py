@@ -28,9 +28,15 @@ class AuditUseCases(EngineCore):
             raise InvalidValue("give either an instant or a version", field="as_of")
         if at is not None and at.tzinfo is None:
             raise InvalidValue("the instant needs a time zone, e.g. +09:00", field="as_of")
+        if version is not None and version < 1:
+            raise InvalidValue(f"versions start at 1, not {version}", field="version")
         history: list[Any] = list(self.events.get(aggregate_id))
         if not history:
             raise NotFound(f"no aggregate with id {aggregate_id}", field="id")
+        latest = history[-1].originator_version
+        if version is not None and version > latest:
+            msg = f"the aggregate has {latest} events; there is no version {version}"
+            raise NotFound(msg, field="version")
         chosen = [
             e
             for e in history

@@ -302,7 +302,7 @@ class EngineCore(Application[UUID]):
         year_id = AnnualDisbursement.id_for(approval.id, fiscal_year)
         if self._exists(year_id):
             year = self._load(AnnualDisbursement, year_id)
-            year.change_decided(amount=after, actor=actor)
+            year.change_decided(amount=after, on=self.today(), actor=actor)
         else:
             year = AnnualDisbursement.open(
                 approval_id=approval.id,

@@ -352,7 +352,7 @@ class AnnualDisbursement(Aggregate):
 
     # The decision changes ----------------------------------------------------------------
 
-    def change_decided(self, *, amount: int, actor: Actor) -> None:
+    def change_decided(self, *, amount: int, on: date, actor: Actor) -> None:
         """Follow an amendment of the decision; never below what was already paid."""
         actor.require(Role.APPROVER)
         if not (self.closed and self.decided == 0 and self.ended is None):
@@ -366,12 +366,12 @@ class AnnualDisbursement(Aggregate):
                 f"{amount:,} yen proposed; revoke the decision or order repayment instead"
             )
             raise RuleViolation(msg, field=f"amounts.{self.fiscal_year}", rule="amendment.paid")
-        self._decided_changed(decided=amount, rule=rules.AMENDMENT, actor=actor)
+        self._decided_changed(decided=amount, changed_on=on, rule=rules.AMENDMENT, actor=actor)
         if amount == 0:
             self._closed(held=self.held, actor=actor)
 
     @event("DecidedAmountChanged")
-    def _decided_changed(self, *, decided: int, rule: str, actor: Actor) -> None:
+    def _decided_changed(self, *, decided: int, changed_on: date, rule: str, actor: Actor) -> None:
         self.decided = decided
         if decided > 0:
             self.closed = False

@@ -156,9 +156,8 @@ class Ledger(Projection):
     def _movements(event: Any, year: Any) -> list[tuple[str, int, int, Any, str | None]]:
         """(kind, amount, effect on the balance, business date, rule) for each row."""
         name = type(event).__name__
-        day = event.timestamp.date()
         if name == "DecidedAmountChanged":
-            return [("amendment", event.decided - year.decided, 0, day, event.rule)]
+            return [("amendment", event.decided - year.decided, 0, event.changed_on, event.rule)]
         if name == "PaymentRecorded":
             payment = event.payment
             rule = event.calculation.rule

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,31 +101,32 @@ class ProjectionRunner:
         )
         # A short page has scanned every notification up to the head we read.
         scanned_to = notifications[-1].id if len(notifications) == self.batch_size else head
-        events = [(n, self.mapper.to_domain_event(n)) for n in notifications]
-        batch = [(n.id, event) for n, event in events]
         if not park:
+            batch = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
             self.projection.apply_all(conn, tables, batch)
-            return len(events), scanned_to
+            return len(batch), scanned_to
         try:
-            # The fast path: the whole batch under one savepoint.
+            # The fast path: decode and apply the whole batch under one savepoint.
             with conn.begin_nested():
+                batch = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
                 self.projection.apply_all(conn, tables, batch)
-            return len(events), scanned_to
-        except Exception:
-            return self._apply_one_by_one(conn, tables, events, scanned_to)
+            return len(batch), scanned_to
+        except Exception:  # found again, and parked, one event at a time
+            return self._apply_one_by_one(conn, tables, list(notifications), scanned_to)
 
     def _apply_one_by_one(
         self,
         conn: Connection,
         tables: dict[str, Table],
-        events: list[tuple[Notification, Any]],
+        notifications: list[Notification],
         scanned_to: int,
     ) -> tuple[int, int]:
-        """Apply each event under its own savepoint, parking those that fail."""
+        """Decode and apply each event under its own savepoint, parking those that fail."""
         applied = 0
-        for notification, event in events:
+        for notification in notifications:
             try:
                 with conn.begin_nested():
+                    event = self.mapper.to_domain_event(notification)
                     self.projection.apply(conn, tables, event, notification.id)
             except Exception as error:
                 error_text = "".join(traceback.format_exception_only(error)).strip()
@@ -141,6 +143,27 @@ class ProjectionRunner:
                     return applied, notification.id - 1
             applied += 1
         return applied, scanned_to
+
+    def retry_parked(self) -> int:
+        """Apply the parked events again, in log order; returns how many now applied.
+
+        An event parked under ``stop`` lies just past the position and is simply applied on
+        the next batch. One parked under ``skip`` lies behind it and is applied here, out of
+        order: for projections whose rows depend on earlier events, rebuild instead.
+        """
+        name = self.projection.name
+        retried = 0
+        with self.db.begin() as conn:
+            position = tracking.lock_position(conn, name)
+            for row in tracking.parked_events(conn, name):
+                at = int(str(row["position"]))
+                if at <= position:
+                    [notification] = self.recorder.select_notifications(at, 1, stop=at)
+                    event = self.mapper.to_domain_event(notification)
+                    self.projection.apply(conn, self.tables, event, at)
+                    retried += 1
+            tracking.unpark(conn, name)
+        return retried + self.catch_up()
 
     def catch_up(self) -> int:
         """Apply batches until the projection reaches the head; returns how many were applied."""
@@ -169,7 +192,8 @@ class ProjectionRunner:
         live rows with the shadow's. Returns the number of notifications applied.
         """
         metadata = MetaData()
-        shadow = self.projection.define(metadata, suffix="__rebuild")
+        # A suffix of its own, so two rebuilds at once never share (or drop) shadow tables.
+        shadow = self.projection.define(metadata, suffix=f"__rebuild_{uuid.uuid4().hex[:8]}")
         metadata.drop_all(self.db)
         metadata.create_all(self.db)
         position = applied = 0

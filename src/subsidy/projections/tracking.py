@@ -19,6 +19,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 metadata = MetaData()
 
@@ -44,12 +46,15 @@ parked = Table(
 
 def lock_position(conn: Connection, name: str) -> int:
     """The projection's position, locked for this transaction (created at 0 if new)."""
+    # Create the row if it is missing without racing another runner doing the same.
+    dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(
+        dialect_insert(positions)
+        .values(name=name, position=0, updated_at=_now())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
     query = select(positions.c.position).where(positions.c.name == name).with_for_update()
-    position = conn.execute(query).scalar_one_or_none()
-    if position is None:
-        conn.execute(insert(positions).values(name=name, position=0, updated_at=_now()))
-        return 0
-    return int(position)
+    return int(conn.execute(query).scalar_one())
 
 
 def set_position(conn: Connection, name: str, position: int) -> None:

@@ -22,9 +22,13 @@ from subsidy.projections.runner import ProjectionRunner, ProjectionStopped
 _log = structlog.get_logger("subsidy.projections")
 
 
-def lock_key(projection_name: str) -> int:
-    """The advisory-lock key of a projection: stable across processes and machines."""
-    return 0x5355_0000_0000 + zlib.crc32(projection_name.encode())
+def lock_key(namespace: str, projection_name: str) -> int:
+    """The advisory-lock key of a projection in one schema: stable across processes.
+
+    Advisory locks are database-wide, so the key includes the schema: workers of deployments
+    sharing a database in different schemas never block each other.
+    """
+    return 0x5355_0000_0000 + zlib.crc32(f"{namespace}/{projection_name}".encode())
 
 
 class Worker:
@@ -43,9 +47,11 @@ class Worker:
         *,
         postgres_dsn: str | None = None,
         channel: str | None = None,
+        namespace: str = "public",
         poll_interval: float = 1.0,
     ) -> None:
         self.runners = list(runners)
+        self.namespace = namespace
         self.postgres_dsn = postgres_dsn
         self.channel = channel
         self.poll_interval = poll_interval
@@ -83,6 +89,12 @@ class Worker:
                     busy = runner.run_batch() > 0 or busy
                 except ProjectionStopped as stopped:
                     _log.error("projection.stopped", reason=str(stopped))
+                except Exception as error:  # a worker outlives any one failure; it retries
+                    _log.exception(
+                        "projection.failed",
+                        projection=runner.projection.name,
+                        error=type(error).__name__,
+                    )
             if not busy:
                 wait()
 
@@ -91,7 +103,8 @@ class Worker:
             name = runner.projection.name
             if name in self.active:
                 continue
-            row = locks.execute("SELECT pg_try_advisory_lock(%s)", (lock_key(name),)).fetchone()
+            key = lock_key(self.namespace, name)
+            row = locks.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             if row and row[0]:
                 self.active.add(name)
                 _log.info("projection.active", projection=name)
