@@ -6,6 +6,7 @@ import getpass
 import json
 import signal
 import threading
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -152,15 +153,22 @@ def show_disbursement(
         typer.echo(f"#{step.version} {step.event} by {step.actor}: {step.calculation.explain()}")
 
 
+class Policy(StrEnum):
+    """What a projection does with an event it cannot apply (it is parked either way)."""
+
+    STOP = "stop"
+    SKIP = "skip"
+
+
 def _runners(
-    names: list[str] | None = None,
+    names: list[str] | None = None, policy: str = "stop"
 ) -> tuple[SubsidyEngine, list[ProjectionRunner], Settings]:
     settings = Settings()
     configure_logging(settings)
     engine = build_engine(settings)
     db = build_read_models(settings)
     try:
-        return engine, build_runners(engine, db, names or None), settings
+        return engine, build_runners(engine, db, names or None, policy=policy), settings
     except ValueError as error:
         raise _fail(SubsidyError(str(error))) from None
 
@@ -168,9 +176,12 @@ def _runners(
 @projections_app.command("run")
 def run_projections(
     once: Annotated[bool, typer.Option("--once", help="Catch up, then exit")] = False,
+    policy: Annotated[
+        Policy, typer.Option(help="On an event a projection fails on: stop before it, or skip it")
+    ] = Policy.STOP,
 ) -> None:
     """Follow the log into the read models (a worker process); Ctrl-C stops it."""
-    engine, runners, settings = _runners()
+    engine, runners, settings = _runners(policy=policy.value)
     if once:
         for runner in runners:
             typer.echo(f"{runner.projection.name}: {runner.catch_up()} events applied")
