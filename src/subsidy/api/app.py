@@ -7,11 +7,10 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -22,13 +21,13 @@ from prometheus_client import (
 from sqlalchemy import Engine, text
 
 from subsidy.api import problems
+from subsidy.api.deps import CurrentUser
+from subsidy.api.routes import organisations
 from subsidy.application import SubsidyEngine
-from subsidy.domain.actor import Actor
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.projections.worker import Worker
 
 _log = structlog.get_logger("subsidy.api")
-_bearer = HTTPBearer(auto_error=False)
 
 
 def create_app(
@@ -64,33 +63,14 @@ def create_app(
     problems.install(app)
     _install_request_logging(app)
     app.include_router(_health_routes())
+    for router in routers():
+        app.include_router(router)
     return app
 
 
-def engine_of(request: Request) -> SubsidyEngine:
-    """The engine behind this app."""
-    engine: SubsidyEngine = request.app.state.engine
-    return engine
-
-
-def current_user(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Actor:
-    """The authenticated caller, or 401 with a problem body."""
-    actor = engine_of(request).authenticate(credentials.credentials) if credentials else None
-    if actor is None:
-        raise HTTPException(
-            status_code=401,
-            detail="a valid bearer token is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    structlog.contextvars.bind_contextvars(user=actor.user_id, role=actor.role.value)
-    return actor
-
-
-EngineDep = Annotated[SubsidyEngine, Depends(engine_of)]
-CurrentUser = Annotated[Actor, Depends(current_user)]
+def routers() -> list[APIRouter]:
+    """Every resource router."""
+    return [organisations.router]
 
 
 def _install_request_logging(app: FastAPI) -> None:

@@ -44,12 +44,17 @@ def install(app: FastAPI) -> None:
     """Map the engine's errors, validation errors and surprises to problem responses."""
 
     @app.exception_handler(SubsidyError)
-    async def _rule(_: Request, error: SubsidyError) -> JSONResponse:
+    async def _rule(request: Request, error: SubsidyError) -> JSONResponse:
         status, kind = 422, "rule-violation"
         for error_type, code, name in STATUS_OF:
             if isinstance(error, error_type):
                 status, kind = code, name
                 break
+        if isinstance(error, ConcurrencyConflict) and getattr(request.state, "if_match", False):
+            status, kind = 412, "precondition-failed"  # the version named in If-Match is stale
+        if error.rule == "roles.own_organisation":
+            # Another organisation's record does not exist as far as an applicant can tell.
+            return problem(404, "not-found", "NotFound", "no such record")
         return problem(
             status, kind, type(error).__name__, error.message, field=error.field, rule=error.rule
         )

@@ -1,0 +1,112 @@
+"""What every route shares: the engine, the caller, safe-write headers and visibility."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import structlog
+from fastapi import Depends, Header, HTTPException, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from subsidy.application import SubsidyEngine
+from subsidy.domain.actor import Actor, Role
+
+__all__ = [
+    "CurrentUser",
+    "EngineDep",
+    "ExpectedVersion",
+    "IdempotencyKey",
+    "current_user",
+    "engine_of",
+    "require_role",
+    "set_etag",
+    "visible_to",
+]
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def engine_of(request: Request) -> SubsidyEngine:
+    """The engine behind this app."""
+    engine: SubsidyEngine = request.app.state.engine
+    return engine
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """The authenticated caller, or 401 with a problem body."""
+    actor = engine_of(request).authenticate(credentials.credentials) if credentials else None
+    if actor is None:
+        raise HTTPException(
+            status_code=401,
+            detail="a valid bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    structlog.contextvars.bind_contextvars(user=actor.user_id, role=actor.role.value)
+    return actor
+
+
+EngineDep = Annotated[SubsidyEngine, Depends(engine_of)]
+CurrentUser = Annotated[Actor, Depends(current_user)]
+
+
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="Repeat a write safely: a retry with the same key records nothing new",
+        ),
+    ] = None,
+) -> str | None:
+    """The caller's idempotency key for this write, if any."""
+    return key
+
+
+def expected_version(
+    request: Request,
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description='The ETag read before, e.g. "3"; 412 if stale'),
+    ] = None,
+) -> int | None:
+    """The aggregate version the caller read (from ``If-Match``), so a stale write fails."""
+    if if_match is None:
+        return None
+    request.state.if_match = True
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise HTTPException(
+            status_code=400, detail=f'If-Match must be an ETag such as "3", not {if_match}'
+        ) from None
+
+
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+
+
+def set_etag(response: Response, version: int) -> None:
+    """Give a single-resource read its ETag: the aggregate's version."""
+    response.headers["ETag"] = f'"{version}"'
+
+
+def require_role(*roles: Role) -> object:
+    """A dependency that refuses callers without one of ``roles`` (403)."""
+
+    def check(user: Annotated[Actor, Depends(current_user)]) -> Actor:
+        user.require(*roles)
+        return user
+
+    return Depends(check)
+
+
+def visible_to(user: Actor, organisation_id: UUID, *bodies: UUID) -> None:
+    """Applicants see only their own organisation's records: others answer 404, not 403."""
+    if user.role is Role.APPLICANT and user.organisation_id not in (organisation_id, *bodies):
+        raise HTTPException(status_code=404, detail="no such record")

@@ -1,0 +1,45 @@
+"""Talking to the API in tests: a client on a fresh store and tokens for each role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from subsidy.api.app import create_app
+from subsidy.application import SubsidyEngine
+from subsidy.bootstrap import build_read_models, build_runners
+from subsidy.domain.actor import Role
+from subsidy.settings import Settings
+
+from builders import ADMIN
+from conftest import make_engine
+
+
+@contextmanager
+def api(store_url: str) -> Iterator[tuple[TestClient, SubsidyEngine]]:
+    """A client over a fresh engine on ``store_url`` (the test clock), read models migrated."""
+    engine = make_engine(store_url)
+    db = build_read_models(Settings(database_url=store_url))
+    app: FastAPI = create_app(engine, db, build_runners(engine, db))
+    with TestClient(app) as client:
+        yield client, engine
+    engine.close()
+
+
+def bearer(
+    engine: SubsidyEngine, name: str, role: Role, organisation_id: UUID | None = None
+) -> dict[str, str]:
+    """Headers that authenticate as a new user ``name`` with ``role``."""
+    token = engine.add_user(ADMIN, name=name, role=role, organisation_id=organisation_id)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def catch_up(client: TestClient) -> None:
+    """Bring every read model up to the log (the tests run no background worker)."""
+    app: FastAPI = client.app  # type: ignore[assignment]
+    for runner in app.state.runners:
+        runner.catch_up()
