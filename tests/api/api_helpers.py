@@ -40,6 +40,5 @@ def bearer(
 
 def catch_up(client: TestClient) -> None:
     """Bring every read model up to the log (the tests run no background worker)."""
-    app: FastAPI = client.app  # type: ignore[assignment]
-    for runner in app.state.runners:
+    for runner in client.app.state.runners:
         runner.catch_up()
