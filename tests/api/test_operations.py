@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from subsidy.application import SubsidyEngine
 from subsidy.bootstrap import build_app
 from subsidy.domain.actor import Role
+from subsidy.projections.runner import wait_until
 from subsidy.settings import Settings
 
 from builders import ADMIN
@@ -77,3 +78,16 @@ def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
 
     assert 'subsidy_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
     assert 'route="/api/v1/me",status="401"' in text
+
+
+def test_the_api_process_keeps_the_read_models_following_the_log(store_url: str) -> None:
+    app = build_app(Settings(database_url=store_url), follow=True)
+    with TestClient(app) as client:
+        engine = build_engine_of(client)
+        engine.add_user(ADMIN, name="yamada", role=Role.ADMINISTRATOR)
+        position = engine.last_position() or 0
+
+        reached = wait_until(app.state.runners, position, timeout=15)
+
+        assert reached
+        assert client.get("/readyz").json()["projection_lag"]["audit_log"] == 0
