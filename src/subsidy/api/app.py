@@ -62,9 +62,9 @@ def create_app(
     app.state.runners = list(runners)
     problems.install(app)
     _install_request_logging(app)
-    app.include_router(_health_routes())
+    app.include_router(_health_routes(), responses=problems.RESPONSES)
     for router in routers():
-        app.include_router(router)
+        app.include_router(router, responses=problems.RESPONSES)
     return app
 
 

@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from subsidy.domain.errors import (
@@ -31,6 +32,38 @@ STATUS_OF: tuple[tuple[type[SubsidyError], int, str], ...] = (
     (ConcurrencyConflict, 409, "concurrent-change"),
     (IdempotencyKeyReused, 422, "idempotency-key-reused"),
 )
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, the field and the rule where they apply."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    rule: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+    }
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("A malformed header"),
+    401: _documented("No valid bearer token"),
+    403: _documented("The caller's role may not do this"),
+    404: _documented("No such record (or not the caller's organisation's)"),
+    409: _documented("The record's state does not allow this, or a concurrent change won"),
+    412: _documented("The If-Match version is stale"),
+    422: _documented("The request breaks a rule or is malformed; detail names field and rule"),
+    500: _documented("An unexpected error; quote the request id"),
+}
 
 
 def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
