@@ -53,3 +53,14 @@ def test_a_name_is_taken_once(engine: SubsidyEngine) -> None:
         "a user named kobayashi exists",
         lambda: engine.add_user(ADMIN, name="kobayashi", role=Role.FINANCE),
     )
+
+
+def test_a_further_token_works_beside_the_first(engine: SubsidyEngine) -> None:
+    first = engine.add_user(ADMIN, name="suzuki", role=Role.FINANCE)
+
+    second = engine.issue_token(ADMIN, name="suzuki")
+
+    assert second != first
+    assert (
+        engine.authenticate(first) == engine.authenticate(second) == Actor("suzuki", Role.FINANCE)
+    )

@@ -45,6 +45,17 @@ class ApiUser(Aggregate):
         self.token_hashes = [token_hash]
         self.revoked = False
 
+    def issue_token(self, *, token_hash: str, actor: Actor) -> None:
+        """Add a new token (the old ones keep working until the user is revoked)."""
+        actor.require(Role.ADMINISTRATOR, Role.SYSTEM)
+        if self.revoked:
+            raise TransitionNotAllowed(f"{self.name} is revoked")
+        self._token_issued(token_hash=token_hash, actor=actor)
+
+    @event("TokenIssued")
+    def _token_issued(self, *, token_hash: str, actor: Actor) -> None:
+        self.token_hashes.append(token_hash)
+
     def revoke(self, *, reason: str, actor: Actor) -> None:
         """Stop every token of the user from authenticating."""
         actor.require(Role.ADMINISTRATOR, Role.SYSTEM)
@@ -105,6 +116,16 @@ class AccountUseCases(EngineCore):
         )
         issued = ApiToken(id=ApiToken.id_for(hashed), user_id=user_id, actor=actor)
         self._execute("add_user", actor, None, lambda: ([user, issued], None))
+        return token
+
+    def issue_token(self, actor: Actor, *, name: str) -> str:
+        """A further token for an existing user, shown once (e.g. for a new device)."""
+        user = self._load(ApiUser, ApiUser.id_for(name))
+        token = secrets.token_urlsafe(32)
+        hashed = token_hash(token)
+        user.issue_token(token_hash=hashed, actor=actor)
+        issued = ApiToken(id=ApiToken.id_for(hashed), user_id=user.id, actor=actor)
+        self._execute("issue_token", actor, None, lambda: ([user, issued], None))
         return token
 
     def revoke_user(self, actor: Actor, *, name: str, reason: str = "") -> None:
