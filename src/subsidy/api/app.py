@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 
 from subsidy.api import problems
 from subsidy.api.deps import CurrentUser
-from subsidy.api.routes import organisations
+from subsidy.api.routes import applications, organisations, plans
 from subsidy.application import SubsidyEngine
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.projections.worker import Worker
@@ -70,7 +70,7 @@ def create_app(
 
 def routers() -> list[APIRouter]:
     """Every resource router."""
-    return [organisations.router]
+    return [organisations.router, plans.router, applications.router]
 
 
 def _install_request_logging(app: FastAPI) -> None:
