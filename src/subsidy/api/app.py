@@ -22,7 +22,15 @@ from sqlalchemy import Engine, text
 
 from subsidy.api import problems
 from subsidy.api.deps import CurrentUser
-from subsidy.api.routes import applications, organisations, plans
+from subsidy.api.routes import (
+    applications,
+    disbursements,
+    ledger,
+    money,
+    organisations,
+    plans,
+    reads,
+)
 from subsidy.application import SubsidyEngine
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.projections.worker import Worker
@@ -70,7 +78,15 @@ def create_app(
 
 def routers() -> list[APIRouter]:
     """Every resource router."""
-    return [organisations.router, plans.router, applications.router]
+    return [
+        organisations.router,
+        plans.router,
+        applications.router,
+        money.router,
+        disbursements.router,
+        reads.router,
+        ledger.router,
+    ]
 
 
 def _install_request_logging(app: FastAPI) -> None:

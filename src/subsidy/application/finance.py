@@ -13,7 +13,7 @@ from subsidy.domain.actor import SYSTEM, Actor
 from subsidy.domain.approval import Approval
 from subsidy.domain.budget import CostLine
 from subsidy.domain.disbursement import AnnualDisbursement
-from subsidy.domain.errors import NotFound
+from subsidy.domain.errors import ConcurrencyConflict, NotFound
 from subsidy.domain.fiscal_budget import FiscalBudget
 from subsidy.domain.money import Calculation
 from subsidy.projections.holdings import TOPIC_EVENTS as HOLDING_EVENTS
@@ -33,6 +33,7 @@ class FinanceUseCases(EngineCore):
         fiscal_year: int,
         amount: int,
         reason: str = "当初予算",
+        expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> UUID:
         """Set (or change) the default scheme's appropriation for ``fiscal_year``."""
@@ -41,9 +42,10 @@ class FinanceUseCases(EngineCore):
             scheme_id = self._default_scheme().id
             budget_id = FiscalBudget.id_for(scheme_id, fiscal_year)
             if self._exists(budget_id):
-                budget = self._load(FiscalBudget, budget_id)
+                budget = self._load(FiscalBudget, budget_id, expected_version=expected_version)
                 budget.change_appropriation(amount=amount, reason=reason, actor=actor)
             else:
+                _no_version_yet(f"FY{fiscal_year}'s budget", expected_version)
                 budget = FiscalBudget.appropriate(
                     scheme_id=scheme_id, fiscal_year=fiscal_year, amount=amount, actor=actor
                 )
@@ -67,6 +69,7 @@ class FinanceUseCases(EngineCore):
         *,
         amount: int,
         paid_on: date | None = None,
+        expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> None:
         """Record an advance payment (概算払)."""
@@ -79,6 +82,7 @@ class FinanceUseCases(EngineCore):
             actor,
             self._year_of(approval_id, fiscal_year),
             change,
+            expected_version=expected_version,
             idempotency_key=idempotency_key,
         )
 
@@ -90,6 +94,7 @@ class FinanceUseCases(EngineCore):
         fiscal_year: int,
         *,
         ends_on: date,
+        expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> date:
         """Record when the year's activity ends; returns the report's new due date."""
@@ -104,6 +109,7 @@ class FinanceUseCases(EngineCore):
             actor,
             self._year_of(approval_id, fiscal_year),
             change,
+            expected_version=expected_version,
             idempotency_key=idempotency_key,
         )
 
@@ -116,6 +122,7 @@ class FinanceUseCases(EngineCore):
         *,
         cost_lines: tuple[CostLine, ...],
         reported_on: date | None = None,
+        expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> None:
         """The applicant's performance report (実績報告) for one fiscal year."""
@@ -132,6 +139,7 @@ class FinanceUseCases(EngineCore):
             actor,
             self._year_of(approval_id, fiscal_year),
             change,
+            expected_version=expected_version,
             idempotency_key=idempotency_key,
         )
 
@@ -144,12 +152,13 @@ class FinanceUseCases(EngineCore):
         *,
         on: date | None = None,
         repayment_due_on: date | None = None,
+        expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> int:
         """Determine the final amount (額の確定); returns it. Releases any unused reservation."""
 
         def action() -> tuple[list[AnnualDisbursement | FiscalBudget], int]:
-            year = self._year(approval_id, fiscal_year)
+            year = self._year(approval_id, fiscal_year, expected_version=expected_version)
             approval = self._load(Approval, approval_id)
             year.determine(
                 on=on or self.today(),
@@ -178,6 +187,7 @@ class FinanceUseCases(EngineCore):
         fiscal_year: int,
         *,
         paid_on: date | None = None,
+        expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> int:
         """Pay the settlement (精算払) of determined less paid; returns the amount."""
@@ -192,6 +202,7 @@ class FinanceUseCases(EngineCore):
             actor,
             self._year_of(approval_id, fiscal_year),
             change,
+            expected_version=expected_version,
             idempotency_key=idempotency_key,
         )
 
@@ -204,6 +215,7 @@ class FinanceUseCases(EngineCore):
         *,
         amount: int,
         received_on: date | None = None,
+        expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> None:
         """Record money repaid against the year's repayment orders."""
@@ -221,6 +233,7 @@ class FinanceUseCases(EngineCore):
             actor,
             self._year_of(approval_id, fiscal_year),
             change,
+            expected_version=expected_version,
             idempotency_key=idempotency_key,
         )
 
@@ -310,8 +323,12 @@ class FinanceUseCases(EngineCore):
         topics = [event_topic(aggregate, name) for aggregate, name in HOLDING_EVENTS]
         return holdings(self._scan(topics))
 
-    def _year(self, approval_id: UUID, fiscal_year: int) -> AnnualDisbursement:
-        return self._load(*self._year_of(approval_id, fiscal_year))
+    def _year(
+        self, approval_id: UUID, fiscal_year: int, *, expected_version: int | None = None
+    ) -> AnnualDisbursement:
+        return self._load(
+            *self._year_of(approval_id, fiscal_year), expected_version=expected_version
+        )
 
     def _year_of(
         self, approval_id: UUID, fiscal_year: int
@@ -321,3 +338,10 @@ class FinanceUseCases(EngineCore):
             msg = f"the approval {approval_id} has no grant for FY{fiscal_year}"
             raise NotFound(msg, field="fiscal_year")
         return AnnualDisbursement, year_id
+
+
+def _no_version_yet(what: str, expected_version: int | None) -> None:
+    """Refuse a version named for an aggregate that does not exist yet."""
+    if expected_version is not None:
+        msg = f"{what} does not exist yet, so it cannot be at version {expected_version}"
+        raise ConcurrencyConflict(msg, field="expected_version", rule="optimistic_concurrency")

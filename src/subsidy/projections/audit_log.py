@@ -28,7 +28,15 @@ from sqlalchemy import (
 
 from subsidy.projections.base import Projection
 
-SKIPPED_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+# Token hashes never reach a read model: a hash is enough to look a token up.
+SKIPPED_FIELDS = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "originator_topic",
+    "actor",
+    "token_hash",
+}
 
 
 class AuditLog(Projection):
