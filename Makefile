@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/subsidy demo
+	$(BIN)/subsidy serve --demo
 
 test: $(STAMP)
 	$(BIN)/pytest

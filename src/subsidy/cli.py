@@ -12,9 +12,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import typer
+import uvicorn
 
 from subsidy.application import SubsidyEngine
 from subsidy.bootstrap import (
+    build_app,
     build_engine,
     build_read_models,
     build_runners,
@@ -23,6 +25,7 @@ from subsidy.bootstrap import (
 )
 from subsidy.demo import ScenarioClock, run_demo
 from subsidy.demo.read_models import read_model_summary
+from subsidy.demo.users import demo_tokens
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import SubsidyError
 from subsidy.domain.wareki import format_fiscal_year, format_wareki, parse_date
@@ -272,6 +275,39 @@ def revoke_user(name: Annotated[str, typer.Argument(help="The user to revoke")])
     except SubsidyError as error:
         raise _fail(error) from None
     typer.echo(f"{name}: revoked")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Seed the demo scenario first and print tokens")
+    ] = False,
+) -> None:
+    """Start the HTTP API, with the read models following the log in this process."""
+    settings = Settings()
+    configure_logging(settings)
+    if with_demo:
+        _seed_demo(settings)
+        engine = build_engine(settings)
+        typer.echo("\ntokens (shown once; only their hashes are kept):")
+        for name, role, token in demo_tokens(engine):
+            typer.echo(f"  {role.value:<14} {name:<28} {token}")
+        engine.close()
+    typer.echo(f"\nAPI on http://{host}:{port}/api/v1 — OpenAPI docs at http://{host}:{port}/docs")
+    uvicorn.run(build_app(settings, follow=True), host=host, port=port, log_config=None)
+
+
+def _seed_demo(settings: Settings) -> None:
+    clock = ScenarioClock()
+    engine = build_engine(settings, clock=clock)
+    try:
+        typer.echo(run_demo(engine, clock))
+    except SubsidyError as error:
+        raise _fail(error) from None
+    finally:
+        engine.close()
 
 
 @app.command()

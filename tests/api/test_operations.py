@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import structlog
+import structlog.testing
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -91,3 +93,21 @@ def test_the_api_process_keeps_the_read_models_following_the_log(store_url: str)
 
         assert reached
         assert client.get("/readyz").json()["projection_lag"]["audit_log"] == 0
+
+
+def test_each_request_is_logged_with_who_what_and_how_long_but_no_token(
+    client: TestClient,
+) -> None:
+    engine = build_engine_of(client)
+    token = engine.add_user(ADMIN, name="kato", role=Role.AUDITOR)
+
+    with structlog.testing.capture_logs() as logs:
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+    [entry] = [e for e in logs if e["event"] == "request"]
+    assert entry["user"] == "kato"
+    assert entry["role"] == "auditor"
+    assert entry["route"] == "/api/v1/me"
+    assert entry["status"] == 200
+    assert entry["duration_ms"] >= 0
+    assert token not in repr(logs)

@@ -32,6 +32,7 @@ from subsidy.api.routes import (
     reads,
 )
 from subsidy.application import SubsidyEngine
+from subsidy.domain.actor import Actor
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.projections.worker import Worker
 
@@ -114,14 +115,26 @@ def _install_request_logging(app: FastAPI) -> None:
         requests.labels(request.method, route, str(response.status_code)).inc()
         seconds.labels(route).observe(duration)
         response.headers["X-Request-Id"] = request_id
+        actor: Actor | None = getattr(request.state, "actor", None)
         _log.info(
             "request",
             method=request.method,
             route=route,
             status=response.status_code,
             duration_ms=round(duration * 1000, 1),
+            user=actor.user_id if actor else None,
+            role=actor.role.value if actor else None,
+            aggregate=_aggregate_of(request),
         )
         return response
+
+
+def _aggregate_of(request: Request) -> str | None:
+    """The record the request is about: the first id in its path, if any."""
+    for name, value in request.path_params.items():
+        if name.endswith("_id") or name == "id":
+            return str(value)
+    return None
 
 
 def _health_routes() -> APIRouter:

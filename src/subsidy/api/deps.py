@@ -46,6 +46,7 @@ def current_user(
             detail="a valid bearer token is required",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    request.state.actor = actor  # for the request log, which runs outside this thread
     structlog.contextvars.bind_contextvars(user=actor.user_id, role=actor.role.value)
     return actor
 
