@@ -1,4 +1,4 @@
-"""The finance ledger over HTTP: a JSON page, or every matching row as a CSV download.
+"""The finance ledger over HTTP: a JSON page, or every matching row as a CSV or XLSX download.
 
 The CSV is what Japanese spreadsheets open without asking: UTF-8 with a byte-order mark, CRLF
 line ends, Japanese headings and whole yen without separators.
@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine
 
 from subsidy.api.deps import require_role
+from subsidy.api.routes.ledger_xlsx import XLSX, xlsx_response
 from subsidy.domain.actor import Role
 from subsidy.projections.ledger import ledger_rows, ledger_totals
 from subsidy.projections.support import as_utc
@@ -90,6 +91,7 @@ class LedgerFormat(Enum):
 
     JSON = "json"
     CSV = "csv"
+    XLSX = "xlsx"
 
 
 class LedgerRow(BaseModel):
@@ -123,7 +125,14 @@ class LedgerPage(BaseModel):
 @router.get(
     "/ledger",
     response_model=LedgerPage,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
 )
 def ledger(
     db: ReadModels,
@@ -135,7 +144,10 @@ def ledger(
     per_page: PerPage = 100,
     answer_as: Annotated[
         LedgerFormat,
-        Query(alias="format", description="json (paged) or csv (every matching row, no paging)"),
+        Query(
+            alias="format",
+            description="json (paged), or csv or xlsx (every matching row, no paging)",
+        ),
     ] = LedgerFormat.JSON,
 ) -> LedgerPage | Response:
     """Money movements with a running balance per approval (finance, auditors, admins)."""
@@ -147,6 +159,9 @@ def ledger(
     with db.connect() as conn:
         if answer_as is LedgerFormat.CSV:
             return _csv(conn, filters, fiscal_year)
+        if answer_as is LedgerFormat.XLSX:
+            labels = {kind.value: label for kind, label in KIND_LABELS.items()}
+            return xlsx_response(conn, filters, fiscal_year, headings=CSV_HEADINGS, labels=labels)
         rows = ledger_rows(conn, **filters, limit=per_page, offset=(page - 1) * per_page)
         totals = ledger_totals(conn, fiscal_year) if fiscal_year is not None else None
     items = [LedgerRow.model_validate({**r, "recorded_at": as_utc(r["recorded_at"])}) for r in rows]
