@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
+from subsidy.domain.errors import NotFound
 
 __all__ = [
     "CurrentUser",
@@ -110,4 +111,4 @@ def require_role(*roles: Role) -> object:
 def visible_to(user: Actor, organisation_id: UUID, *bodies: UUID) -> None:
     """Applicants see only their own organisation's records: others answer 404, not 403."""
     if user.role is Role.APPLICANT and user.organisation_id not in (organisation_id, *bodies):
-        raise HTTPException(status_code=404, detail="no such record")
+        raise NotFound("no such record")

@@ -27,7 +27,7 @@ from subsidy.projections import applications, audit_log, dashboard, reviewer_que
 from subsidy.projections.support import as_utc
 
 router = APIRouter(prefix="/api/v1", tags=["read models"])
-Reviewers = Annotated[object, require_role(Role.REVIEWER, Role.ADMINISTRATOR)]
+Reviewers = Annotated[object, require_role(Role.REVIEWER, Role.ADMINISTRATOR, Role.AUDITOR)]
 NotApplicant = Annotated[
     object,
     require_role(Role.REVIEWER, Role.APPROVER, Role.FINANCE, Role.AUDITOR, Role.ADMINISTRATOR),
@@ -204,14 +204,15 @@ def review_queue(
     user: CurrentUser,
     _: Reviewers,
     reviewer_id: Annotated[
-        str | None, Query(max_length=200, description="Whose queue (administrators only)")
+        str | None,
+        Query(max_length=200, description="Whose queue (named by administrators and auditors)"),
     ] = None,
 ) -> ReviewQueue:
-    """A reviewer's own open assignments; administrators name the reviewer."""
+    """A reviewer's own open assignments; administrators and auditors name the reviewer."""
     if user.role is Role.REVIEWER and reviewer_id not in (None, user.user_id):
         msg = f"{user.user_id} sees only its own review queue"
         raise PermissionDenied(msg, field="reviewer_id", rule="roles")
-    whose = reviewer_id if user.role is Role.ADMINISTRATOR else user.user_id
+    whose = user.user_id if user.role is Role.REVIEWER else reviewer_id
     if whose is None:
         raise InvalidValue("name the reviewer whose queue to show", field="reviewer_id")
     with db.connect() as conn:
