@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from subsidy.application import SubsidyEngine
-from subsidy.bootstrap import build_engine
+from subsidy.bootstrap import build_engine, configure_logging
 from subsidy.settings import Settings
 
 POSTGRES_URL = os.environ.get(
@@ -43,6 +43,12 @@ CLOCK = MovableClock()
 def travel_to(day: date) -> None:
     """Move every test engine's today to ``day``."""
     CLOCK.travel_to(day)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quiet_plain_logs() -> None:
+    """Warnings and errors only, with plain tracebacks (rich ones render every local)."""
+    configure_logging(Settings(log_level="WARNING"))
 
 
 @pytest.fixture(autouse=True)

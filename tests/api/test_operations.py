@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from subsidy.application import SubsidyEngine
-from subsidy.bootstrap import build_app
+from subsidy.bootstrap import build_app, configure_logging
 from subsidy.domain.actor import Role
+from subsidy.domain.organisation_names import OrganisationKind
 from subsidy.projections.runner import wait_until
 from subsidy.settings import Settings
 
@@ -101,8 +102,12 @@ def test_each_request_is_logged_with_who_what_and_how_long_but_no_token(
     engine = build_engine_of(client)
     token = engine.add_user(ADMIN, name="kato", role=Role.AUDITOR)
 
-    with structlog.testing.capture_logs() as logs:
-        client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    configure_logging(Settings(log_level="INFO"))
+    try:
+        with structlog.testing.capture_logs() as logs:
+            client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        configure_logging(Settings(log_level="WARNING"))
 
     [entry] = [e for e in logs if e["event"] == "request"]
     assert entry["user"] == "kato"
@@ -111,3 +116,36 @@ def test_each_request_is_logged_with_who_what_and_how_long_but_no_token(
     assert entry["status"] == 200
     assert entry["duration_ms"] >= 0
     assert token not in repr(logs)
+
+
+def test_an_unexpected_error_answers_500_with_the_request_id_and_nothing_inside(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = build_engine_of(client)
+    token = engine.add_user(ADMIN, name="kimura", role=Role.AUDITOR)
+
+    def broken() -> list[object]:
+        raise RuntimeError("SELECT secret FROM somewhere failed")
+
+    monkeypatch.setattr(engine, "list_organisations", broken)
+    raw = TestClient(client.app, raise_server_exceptions=False)
+    response = raw.get("/api/v1/organisations", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 500
+    body = response.json()
+    assert body["request_id"] == response.headers["x-request-id"]
+    assert "SELECT" not in response.text
+    assert "Traceback" not in response.text
+
+
+def test_every_organisation_is_listed(client: TestClient) -> None:
+    engine = build_engine_of(client)
+    token = engine.add_user(ADMIN, name="mori", role=Role.REVIEWER)
+    for name in ("千葉県いすみ市", "千葉県大多喜町"):
+        engine.register_organisation(
+            ADMIN, name=name, kind=OrganisationKind.MUNICIPALITY, prefecture="千葉県"
+        )
+
+    response = client.get("/api/v1/organisations", headers={"Authorization": f"Bearer {token}"})
+
+    assert [o["name"] for o in response.json()] == ["千葉県いすみ市", "千葉県大多喜町"]

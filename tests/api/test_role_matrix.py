@@ -212,6 +212,7 @@ TABLE = [
     Op("GET", "/metrics", PUBLIC),
     Op("GET", f"{V1}/me", EVERYONE),
     Op("POST", f"{V1}/organisations", ADMINS, body=ORGANISATION),
+    Op("GET", f"{V1}/organisations", EVERYONE),
     Op("GET", f"{V1}/organisations/{{organisation_id}}", EVERYONE),
     Op("POST", f"{V1}/agreements", ADMINS, body=agreement),
     Op("GET", f"{V1}/agreements", EVERYONE),

@@ -113,4 +113,6 @@ def install(app: FastAPI) -> None:
         request_id = getattr(request.state, "request_id", None) or str(uuid.uuid4())
         _log.exception("request.failed", request_id=request_id, error=type(error).__name__)
         detail = f"an unexpected error occurred; quote request id {request_id}"
-        return problem(500, "internal", "Internal error", detail, request_id=request_id)
+        response = problem(500, "internal", "Internal error", detail, request_id=request_id)
+        response.headers["X-Request-Id"] = request_id
+        return response

@@ -148,6 +148,11 @@ class OrganisationUseCases(EngineCore):
             member_ids=tuple(organisation.member_ids),
         )
 
+    def list_organisations(self) -> list[OrganisationView]:
+        """Every registered organisation, in the order registered."""
+        topic = event_topic(Organisation, "Registered")
+        return [self.organisation(event.originator_id) for event in self._scan([topic])]
+
     @use_case
     def sign_agreement(
         self,

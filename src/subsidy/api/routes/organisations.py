@@ -97,6 +97,15 @@ def register_organisation(
     return Created(id=organisation_id)
 
 
+@router.get("/organisations", response_model=list[OrganisationOut])
+def list_organisations(engine: EngineDep, _: CurrentUser) -> list[OrganisationOut]:
+    """Every registered body, in the order registered."""
+    return [
+        OrganisationOut(**{**vars(view), "member_ids": list(view.member_ids)})
+        for view in engine.list_organisations()
+    ]
+
+
 @router.get("/organisations/{organisation_id}", response_model=OrganisationOut)
 def get_organisation(
     organisation_id: UUID, engine: EngineDep, _: CurrentUser, response: Response
