@@ -53,7 +53,7 @@ def client(store_url: str) -> Iterator[TestClient]:
 
 
 def engine_of(client: TestClient) -> SubsidyEngine:
-    engine: SubsidyEngine = client.app.state.engine  # type: ignore[attr-defined]
+    engine: SubsidyEngine = client.app.state.engine
     return engine
 
 
