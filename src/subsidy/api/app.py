@@ -109,7 +109,13 @@ def _install_request_logging(app: FastAPI) -> None:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception:
+            route = getattr(request.scope.get("route"), "path", request.url.path)
+            requests.labels(request.method, route, "500").inc()
+            _log.error("request", method=request.method, route=route, status=500)
+            raise
         route = getattr(request.scope.get("route"), "path", request.url.path)
         duration = time.perf_counter() - started
         requests.labels(request.method, route, str(response.status_code)).inc()
@@ -151,10 +157,15 @@ def _health_routes() -> APIRouter:
         try:
             with request.app.state.db.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            lag = {r.projection.name: r.status().lag for r in request.app.state.runners}
+            statuses = [r.status() for r in request.app.state.runners]
         except Exception as error:  # the database is unreachable: not ready, say why
             response.status_code = 503
             return {"status": "unavailable", "reason": type(error).__name__}
+        lag = {s.name: s.lag for s in statuses}
+        parked = {s.name: s.parked for s in statuses if s.parked}
+        if parked:  # a read model stopped on an event an operator must look at
+            response.status_code = 503
+            return {"status": "degraded", "projection_lag": lag, "parked": parked}
         return {"status": "ready", "projection_lag": lag}
 
     @router.get("/metrics", tags=["operations"], response_class=Response)

@@ -78,11 +78,14 @@ def expected_version(
     ] = None,
 ) -> int | None:
     """The aggregate version the caller read (from ``If-Match``), so a stale write fails."""
-    if if_match is None:
-        return None
+    if if_match is None or if_match.strip() == "*":
+        return None  # "*": any current version will do
     request.state.if_match = True
+    if if_match.strip().startswith("W/"):
+        # A weak tag never satisfies If-Match (RFC 9110): the write is refused as stale.
+        raise HTTPException(status_code=412, detail="If-Match needs a strong ETag, not a weak one")
     try:
-        return int(if_match.strip().removeprefix("W/").strip('"'))
+        return int(if_match.strip().strip('"'))
     except ValueError:
         raise HTTPException(
             status_code=400, detail=f'If-Match must be an ETag such as "3", not {if_match}'
@@ -111,4 +114,4 @@ def require_role(*roles: Role) -> object:
 def visible_to(user: Actor, organisation_id: UUID, *bodies: UUID) -> None:
     """Applicants see only their own organisation's records: others answer 404, not 403."""
     if user.role is Role.APPLICANT and user.organisation_id not in (organisation_id, *bodies):
-        raise NotFound("no such record")
+        raise NotFound("no such record", field="id")

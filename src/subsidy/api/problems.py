@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -85,9 +86,10 @@ def install(app: FastAPI) -> None:
                 break
         if isinstance(error, ConcurrencyConflict) and getattr(request.state, "if_match", False):
             status, kind = 412, "precondition-failed"  # the version named in If-Match is stale
-        if error.rule == "roles.own_organisation":
-            # Another organisation's record does not exist as far as an applicant can tell.
-            return problem(404, "not-found", "NotFound", "no such record")
+        if error.rule == "roles.own_organisation" or isinstance(error, NotFound):
+            # One answer for a missing record and for another organisation's: an applicant
+            # cannot tell which it met.
+            return problem(404, "not-found", "Not Found", "no such record", field="id")
         return problem(
             status, kind, type(error).__name__, error.message, field=error.field, rule=error.rule
         )
@@ -103,7 +105,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, error: HTTPException) -> JSONResponse:
-        response = problem(error.status_code, "http", str(error.detail), str(error.detail))
+        title = HTTPStatus(error.status_code).phrase
+        response = problem(error.status_code, "http", title, str(error.detail))
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
         return response

@@ -14,6 +14,7 @@ from subsidy.domain.action_plan import ActionPlan
 from subsidy.domain.actor import Actor
 from subsidy.domain.agreement import PartnershipAgreement
 from subsidy.domain.budget import YearAmount, YearBudget
+from subsidy.domain.errors import NotFound
 from subsidy.domain.grant_application import GrantApplication
 from subsidy.domain.organisation import Organisation
 from subsidy.domain.review import ApplyingBody, Recommendation, Reviewer
@@ -42,7 +43,7 @@ class ApplicationUseCases(EngineCore):
         def action() -> tuple[list[GrantApplication], UUID]:
             for body_id in (organisation_id, *member_ids):
                 self._load(Organisation, body_id)
-            self._load(ActionPlan, plan_id)
+            self._own_plan(plan_id, organisation_id)
             application = GrantApplication.draft(
                 organisation_id=organisation_id,
                 member_ids=member_ids,
@@ -74,7 +75,7 @@ class ApplicationUseCases(EngineCore):
         """Change a draft or a returned application."""
 
         def change(aggregate: GrantApplication) -> None:
-            self._load(ActionPlan, plan_id)
+            self._own_plan(plan_id, aggregate.organisation_id)
             aggregate.update_draft(
                 title=title,
                 purpose=purpose,
@@ -320,6 +321,13 @@ class ApplicationUseCases(EngineCore):
             approval_id=a.approval_id,
             decision_reason=a.decision_reason,
         )
+
+    def _own_plan(self, plan_id: UUID, organisation_id: UUID) -> ActionPlan:
+        """The plan, if it is the organisation's own; another's is as good as missing."""
+        plan = self._load(ActionPlan, plan_id)
+        if plan.owner_id != organisation_id:
+            raise NotFound(f"no ActionPlan with id {plan_id}", field="plan_id")
+        return plan
 
     def _judged_under(self, application: GrantApplication) -> SchemeParameters:
         """The parameters of the scheme version the application was submitted under."""

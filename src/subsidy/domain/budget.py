@@ -9,6 +9,9 @@ from itertools import pairwise
 from subsidy.domain.errors import InvalidValue
 from subsidy.domain.money import require_yen
 
+FIRST_FISCAL_YEAR = 1989  # 平成元年度
+LAST_FISCAL_YEAR = 2200
+
 
 class CostCategory(Enum):
     """Cost categories (経費区分)."""
@@ -60,6 +63,12 @@ def check_budget(years: tuple[YearBudget, ...]) -> None:
     seen: set[int] = set()
     for index, year in enumerate(years):
         field = f"years[{index}]"
+        if not FIRST_FISCAL_YEAR <= year.fiscal_year <= LAST_FISCAL_YEAR:
+            msg = (
+                f"FY{year.fiscal_year} is outside the years the engine handles "
+                f"({FIRST_FISCAL_YEAR}–{LAST_FISCAL_YEAR})"
+            )
+            raise InvalidValue(msg, field=f"{field}.fiscal_year", rule="dates.fiscal_year_range")
         if year.fiscal_year in seen:
             msg = f"FY{year.fiscal_year} appears twice in the budget"
             raise InvalidValue(msg, field=f"{field}.fiscal_year")

@@ -8,6 +8,8 @@ from decimal import ROUND_FLOOR, Decimal
 from subsidy.domain.errors import InvalidValue
 
 THOUSAND = 1_000
+# Far above any grant, and every sum of such amounts still fits the read models' 64-bit columns.
+MAX_YEN = 10**15
 
 
 def floor_to_thousand(amount: int) -> int:
@@ -30,6 +32,9 @@ def require_yen(amount: object, field: str, *, positive: bool = False) -> int:
         kind = "positive" if positive else "zero or more"
         msg = f"{field} must be {kind}, not {amount:,} yen"
         raise InvalidValue(msg, field=field, rule="money.non_negative")
+    if amount > MAX_YEN:
+        msg = f"{field} must be at most {MAX_YEN:,} yen, not {amount:,}"
+        raise InvalidValue(msg, field=field, rule="money.range")
     return amount
 
 

@@ -21,7 +21,15 @@ from subsidy.api.deps import (
 from subsidy.api.routes.organisations import Created
 from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
-from subsidy.domain.budget import CostCategory, CostLine, YearAmount, YearBudget
+from subsidy.domain.budget import (
+    FIRST_FISCAL_YEAR,
+    LAST_FISCAL_YEAR,
+    CostCategory,
+    CostLine,
+    YearAmount,
+    YearBudget,
+)
+from subsidy.domain.money import MAX_YEN
 from subsidy.domain.review import Recommendation
 
 router = APIRouter(prefix="/api/v1", tags=["applications"])
@@ -29,7 +37,7 @@ Admin = Annotated[object, require_role(Role.ADMINISTRATOR)]
 Drafter = Annotated[object, require_role(Role.APPLICANT, Role.ADMINISTRATOR)]
 ReviewerRole = Annotated[object, require_role(Role.REVIEWER)]
 Approver = Annotated[object, require_role(Role.APPROVER)]
-Yen = Annotated[int, Field(ge=0, description="Whole yen")]
+Yen = Annotated[int, Field(ge=0, le=MAX_YEN, description="Whole yen")]
 
 
 class CostLineBody(BaseModel):
@@ -43,7 +51,12 @@ class CostLineBody(BaseModel):
 class YearBudgetBody(BaseModel):
     """One fiscal year of the application: its cost lines and the grant requested."""
 
-    fiscal_year: int = Field(description="The fiscal year (April–March)", examples=[2024])
+    fiscal_year: int = Field(
+        ge=FIRST_FISCAL_YEAR,
+        le=LAST_FISCAL_YEAR,
+        description="The fiscal year (April–March)",
+        examples=[2024],
+    )
     cost_lines: list[CostLineBody] = Field(description="The year's eligible costs")
     requested: Yen = Field(description="The grant requested for the year, in yen")
 
@@ -111,7 +124,9 @@ class ReviewIn(BaseModel):
 class YearAmountBody(BaseModel):
     """A decided grant amount for one fiscal year."""
 
-    fiscal_year: int = Field(description="The fiscal year", examples=[2024])
+    fiscal_year: int = Field(
+        ge=FIRST_FISCAL_YEAR, le=LAST_FISCAL_YEAR, description="The fiscal year", examples=[2024]
+    )
     amount: Yen = Field(description="The grant decided for the year, in yen")
 
 

@@ -21,6 +21,7 @@ from subsidy.api.deps import (
 from subsidy.api.routes.organisations import Created
 from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
+from subsidy.domain.budget import FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR
 from subsidy.domain.plan_content import (
     Component,
     DeliveryMode,
@@ -39,7 +40,12 @@ Drafter = Annotated[object, require_role(Role.APPLICANT, Role.ADMINISTRATOR)]
 class MeasureBody(BaseModel):
     """One training measure in one fiscal year."""
 
-    fiscal_year: int = Field(description="The fiscal year it runs in", examples=[2024])
+    fiscal_year: int = Field(
+        ge=FIRST_FISCAL_YEAR,
+        le=LAST_FISCAL_YEAR,
+        description="The fiscal year it runs in",
+        examples=[2024],
+    )
     component: Component = Field(description="The programme component (プログラムの構成要素)")
     delivery_mode: DeliveryMode = Field(description="How it is delivered")
     description: str = Field(description="What the measure is", examples=["基礎研修"])
@@ -58,8 +64,18 @@ class PlanContentBody(BaseModel):
     """One version of an Action Plan's content."""
 
     title: str = Field(max_length=200, description="The plan's title")
-    first_fiscal_year: int = Field(description="The first fiscal year covered", examples=[2024])
-    last_fiscal_year: int = Field(description="The last fiscal year covered", examples=[2028])
+    first_fiscal_year: int = Field(
+        ge=FIRST_FISCAL_YEAR,
+        le=LAST_FISCAL_YEAR,
+        description="The first fiscal year covered",
+        examples=[2024],
+    )
+    last_fiscal_year: int = Field(
+        ge=FIRST_FISCAL_YEAR,
+        le=LAST_FISCAL_YEAR,
+        description="The last fiscal year covered",
+        examples=[2028],
+    )
     target_roles: list[TargetRole] = Field(
         description="The roles the people trained are meant to take (目指すべき人物像)"
     )

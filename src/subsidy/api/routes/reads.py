@@ -243,6 +243,7 @@ def audit_events(
     per_page: PerPage = 100,
 ) -> AuditPage:
     """Every stored event in log order, filtered by aggregate, actor, type and time."""
+    since, until = _in_utc(since, "since"), _in_utc(until, "until")
     with db.connect() as conn:
         rows = audit_log.audit_events(
             conn,
@@ -250,8 +251,8 @@ def audit_events(
             actor_id=actor,
             event_type=event_type,
             # SQLite keeps instants without a zone, in UTC: compare like with like.
-            since=since.astimezone(UTC) if since else None,
-            until=until.astimezone(UTC) if until else None,
+            since=since,
+            until=until,
             limit=per_page,
             offset=(page - 1) * per_page,
         )
@@ -306,3 +307,14 @@ def json_safe(value: Any) -> Any:
         items = [json_safe(v) for v in value]
         return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
     return value
+
+
+def _in_utc(instant: datetime | None, field: str) -> datetime | None:
+    """The instant in UTC (SQLite keeps instants without a zone, in UTC: compare like with like)."""
+    if instant is None:
+        return None
+    try:
+        return instant.astimezone(UTC)
+    except (OverflowError, ValueError):
+        msg = f"{field} {instant.isoformat()} is outside the range of instants"
+        raise InvalidValue(msg, field=field, rule="dates.range") from None
