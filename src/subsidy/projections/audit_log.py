@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
+from datetime import datetime
 from typing import Any, ClassVar
-from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +23,7 @@ from sqlalchemy import (
 )
 
 from subsidy.projections.base import Projection
+from subsidy.projections.support import json_safe
 
 # Token hashes never reach a read model: a hash is enough to look a token up.
 SKIPPED_FIELDS = {
@@ -93,7 +90,7 @@ class AuditLog(Projection):
             "actor_role": actor.role.value if actor else None,
             "reason": details.get("reason"),
             "rule": details.get("rule") or _calculation_rule(details),
-            "details": json.dumps(details, default=_plain, ensure_ascii=False, sort_keys=True),
+            "details": json.dumps(json_safe(details), ensure_ascii=False, sort_keys=True),
         }
 
 
@@ -106,19 +103,6 @@ def _insert(conn: Connection, tables: dict[str, Table], rows: list[dict[str, Any
 def _calculation_rule(details: dict[str, Any]) -> str | None:
     calculation = details.get("calculation")
     return getattr(calculation, "rule", None)
-
-
-def _plain(value: Any) -> Any:
-    """JSON for the values events carry."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, UUID | Decimal):
-        return str(value)
-    raise TypeError(f"cannot show {type(value).__name__} in the audit log")
 
 
 def audit_events(

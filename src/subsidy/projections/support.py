@@ -7,8 +7,12 @@ so it can be rebuilt alone; only the code that defines and fills such tables is 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Connection, MetaData, String, Table, insert, select, update
@@ -81,3 +85,21 @@ def organisation(conn: Connection, table: Table, organisation_id: Any) -> Any:
     """The organisation row for ``organisation_id``; an unknown id is an error."""
     query = select(table).where(table.c.organisation_id == str(organisation_id))
     return conn.execute(query).one()
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` as JSON: dataclasses as objects, enums as values, dates in ISO, ids as text."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: json_safe(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Enum):
+        return json_safe(value.value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(json_safe(k)): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [json_safe(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    return value

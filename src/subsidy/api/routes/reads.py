@@ -8,10 +8,7 @@ The ledger, with its CSV download, is served by :mod:`subsidy.api.routes.ledger`
 from __future__ import annotations
 
 import json
-from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -24,7 +21,7 @@ from subsidy.domain.actor import Role
 from subsidy.domain.errors import InvalidValue, PermissionDenied
 from subsidy.domain.workflow import ApplicationStatus
 from subsidy.projections import applications, audit_log, dashboard, reviewer_queue
-from subsidy.projections.support import as_utc
+from subsidy.projections.support import as_utc, json_safe
 
 router = APIRouter(prefix="/api/v1", tags=["read models"])
 Reviewers = Annotated[object, require_role(Role.REVIEWER, Role.ADMINISTRATOR, Role.AUDITOR)]
@@ -289,24 +286,6 @@ def aggregate_state(
 def redacted(values: dict[str, Any]) -> dict[str, Any]:
     """``values`` without credentials: an API user's token hashes never leave the server."""
     return {k: REDACTED if k in CREDENTIAL_FIELDS else v for k, v in values.items()}
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` as JSON: dataclasses as objects, enums as values, dates in ISO, ids as text."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: json_safe(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Enum):
-        return json_safe(value.value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, UUID | Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(json_safe(k)): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [json_safe(v) for v in value]
-        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
-    return value
 
 
 def _in_utc(instant: datetime | None, field: str) -> datetime | None:
