@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from subsidy.api.app import create_app
 from subsidy.application import SubsidyEngine
 from subsidy.application.core import Clock, utc_now
+from subsidy.application.signing import DigestSigner
 from subsidy.persistence.storage import (
     event_store_environment,
     postgres_dsn,
@@ -85,6 +86,13 @@ def _redacted(database_url: str) -> str:
     return f"{scheme}://{user}@{location}"
 
 
+def digest_signer(settings: Settings) -> DigestSigner | None:
+    """The signer of chain digests, when the settings name a key."""
+    if settings.digest_signing_key is None:
+        return None
+    return DigestSigner.from_pem_file(settings.digest_signing_key)
+
+
 def build_read_models(settings: Settings) -> Engine:
     """The read-model database, migrated to the latest tables."""
     db = read_model_engine(settings.database_url)
@@ -126,4 +134,4 @@ def build_app(settings: Settings, *, follow: bool = True) -> FastAPI:
     db = build_read_models(settings)
     runners = build_runners(engine, db)
     worker = build_worker(settings, runners, engine) if follow else None
-    return create_app(engine, db, runners, worker=worker)
+    return create_app(engine, db, runners, worker=worker, digest_signer=digest_signer(settings))

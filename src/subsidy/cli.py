@@ -15,6 +15,7 @@ import typer
 import uvicorn
 
 from subsidy.application import SubsidyEngine
+from subsidy.audit_cli import audit_app
 from subsidy.bootstrap import (
     build_app,
     build_engine,
@@ -47,6 +48,7 @@ app.add_typer(deadlines_app, name="deadlines")
 app.add_typer(disbursements_app, name="disbursements")
 app.add_typer(projections_app, name="projections")
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 
 
 def _engine() -> SubsidyEngine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -19,6 +20,8 @@ class Settings(BaseSettings):
         snapshot_interval: Take a snapshot of an aggregate every this many events.
         log_level: The lowest level logged.
         log_format: ``console`` for people, ``json`` for log collectors.
+        digest_signing_key: A PEM file holding the Ed25519 private key that signs chain
+            digests (``subsidy audit keygen`` makes one); digests are unsigned without it.
     """
 
     model_config = SettingsConfigDict(env_prefix="SUBSIDY_", env_file=".env", extra="ignore")
@@ -27,6 +30,7 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(default=50, ge=2)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
+    digest_signing_key: Path | None = None
 
     @field_validator("database_url")
     @classmethod

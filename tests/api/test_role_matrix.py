@@ -251,6 +251,7 @@ TABLE = [
     Op("GET", f"{V1}/ledger", FINANCE_ONLY | AUDITORS, approved),
     Op("GET", f"{V1}/audit/events", AUDITORS),
     Op("GET", f"{V1}/audit/aggregates/{{aggregate_id}}/state", AUDITORS, params={"version": 1}),
+    Op("GET", f"{V1}/audit/digest", AUDITORS),
 ]
 
 

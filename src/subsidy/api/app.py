@@ -25,6 +25,7 @@ from subsidy.api.deps import CurrentUser
 from subsidy.api.routes import (
     applications,
     disbursements,
+    integrity,
     ledger,
     money,
     organisations,
@@ -32,6 +33,7 @@ from subsidy.api.routes import (
     reads,
 )
 from subsidy.application import SubsidyEngine
+from subsidy.application.signing import DigestSigner
 from subsidy.domain.actor import Actor
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.projections.worker import Worker
@@ -45,8 +47,12 @@ def create_app(
     runners: Sequence[ProjectionRunner],
     *,
     worker: Worker | None = None,
+    digest_signer: DigestSigner | None = None,
 ) -> FastAPI:
-    """The API over ``engine``; with a ``worker``, the projections follow the log in-process."""
+    """The API over ``engine``; with a ``worker``, the projections follow the log in-process.
+
+    ``digest_signer`` signs the hash chain's digests served at ``/api/v1/audit/digest``.
+    """
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -69,6 +75,7 @@ def create_app(
     app.state.engine = engine
     app.state.db = db
     app.state.runners = list(runners)
+    app.state.digest_signer = digest_signer
     problems.install(app)
     _install_request_logging(app)
     app.include_router(_health_routes(), responses=problems.RESPONSES)
@@ -87,6 +94,7 @@ def routers() -> list[APIRouter]:
         disbursements.router,
         reads.router,
         ledger.router,
+        integrity.router,
     ]
 
 

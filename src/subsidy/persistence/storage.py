@@ -12,13 +12,31 @@ import psycopg
 SQLITE_LOCK_TIMEOUT_SECONDS = 30
 
 
-def event_store_environment(database_url: str, *, create_tables: bool = True) -> dict[str, str]:
+CHAIN = "subsidy.persistence.chain"
+
+
+def event_store_environment(
+    database_url: str, *, create_tables: bool = True, hash_chain: bool = True
+) -> dict[str, str]:
     """The ``eventsourcing`` environment that stores events where ``database_url`` says.
 
     SQLite files are created (with their folder) on first use; PostgreSQL takes its user,
-    password, host, port and database from the URL and an optional ``?schema=NAME``.
+    password, host, port and database from the URL and an optional ``?schema=NAME``. Events are
+    stored with their hash-chain links (:mod:`subsidy.persistence.chain`); ``hash_chain=False``
+    exists only so that benchmarks can measure what the links cost.
     """
-    create = "y" if create_tables else "n"
+    env = _store_environment(database_url, "y" if create_tables else "n")
+    if hash_chain:
+        module = env["PERSISTENCE_MODULE"]
+        if module == "eventsourcing.popo":
+            env["PERSISTENCE_MODULE"] = f"{CHAIN}:ChainedPOPOFactory"
+        else:
+            kind = "SQLite" if module.endswith("sqlite") else "Postgres"
+            env["APPLICATION_RECORDER_TOPIC"] = f"{CHAIN}:Chained{kind}Recorder"
+    return env
+
+
+def _store_environment(database_url: str, create: str) -> dict[str, str]:
     if database_url.startswith("memory://"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if database_url.startswith("sqlite:///"):

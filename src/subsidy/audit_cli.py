@@ -1,0 +1,120 @@
+"""``subsidy audit``: digests of the hash chain, verification, and signing keys."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from subsidy.application import SubsidyEngine
+from subsidy.application.integrity import Digest, Verification, take_digest, verify
+from subsidy.application.signing import DigestSigner, DigestVerifier
+from subsidy.bootstrap import build_engine, configure_logging, digest_signer
+from subsidy.domain.errors import SubsidyError
+from subsidy.settings import Settings
+
+audit_app = typer.Typer(help="The tamper-evident history: digests, verification, keys.")
+
+
+def _engine() -> tuple[SubsidyEngine, Settings]:
+    settings = Settings()
+    configure_logging(settings)
+    return build_engine(settings), settings
+
+
+def _fail(error: SubsidyError) -> typer.Exit:
+    typer.echo(f"error: {error.message}", err=True)
+    return typer.Exit(code=2)
+
+
+@audit_app.command("digest")
+def digest_command(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also save the digest to this file")
+    ] = None,
+) -> None:
+    """Print the chain's head (position and SHA-256 link), signed if a key is configured."""
+    engine, settings = _engine()
+    try:
+        digest = take_digest(engine, signer=digest_signer(settings), now=engine.now())
+    except SubsidyError as error:
+        raise _fail(error) from None
+    text = digest.to_json()
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    typer.echo(text, nl=False)
+
+
+@audit_app.command("verify")
+def verify_command(
+    digest_file: Annotated[
+        Path | None,
+        typer.Option("--digest", exists=True, dir_okay=False, help="A digest saved earlier"),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-key", exists=True, dir_okay=False, help="Check the digest's signature"
+        ),
+    ] = None,
+) -> None:
+    """Re-walk the whole chain; exit 1 naming the first bad position if anything was altered."""
+    engine, settings = _engine()
+    try:
+        digest = Digest.from_json(digest_file.read_text("utf-8")) if digest_file else None
+        verifier = _verifier(public_key, settings, digest)
+        total = engine.recorder.max_notification_id() or 0
+        with typer.progressbar(
+            length=total, label="verifying", file=sys.stderr, show_pos=True
+        ) as bar:
+            result = verify(engine, digest, verifier=verifier, on_progress=bar.update)
+    except SubsidyError as error:
+        raise _fail(error) from None
+    _report(result, digest)
+
+
+def _verifier(
+    public_key: Path | None, settings: Settings, digest: Digest | None
+) -> DigestVerifier | None:
+    if public_key is not None:
+        return DigestVerifier.from_pem_file(public_key)
+    signer = digest_signer(settings)
+    if signer is not None and digest is not None and digest.signature is not None:
+        return signer.verifier()
+    return None
+
+
+def _report(result: Verification, digest: Digest | None) -> None:
+    if result.first_break is not None:
+        typer.echo(
+            f"FAILED at position {result.first_break.position}: {result.first_break.reason}",
+            err=True,
+        )
+        typer.echo(f"{result.checked} events verified before the break", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"OK: {result.checked} events, chain head at position {result.head}")
+    if digest is not None:
+        signed = " and its signature" if result.signature_checked else ""
+        typer.echo(f"the history up to the digest's position {digest.position}{signed} holds")
+
+
+@audit_app.command("keygen")
+def keygen_command(
+    private_key: Annotated[Path, typer.Argument(help="Where to write the private key (PEM)")],
+    public_key: Annotated[Path, typer.Argument(help="Where to write the public key (PEM)")],
+) -> None:
+    """Make an Ed25519 key pair for signing digests; give the public key to the auditors."""
+    for path in (private_key, public_key):
+        if path.exists():
+            typer.echo(f"error: {path} exists; refusing to overwrite a key", err=True)
+            raise typer.Exit(code=2)
+    signer = DigestSigner.generate()
+    descriptor = os.open(private_key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(signer.private_pem())
+    public_key.write_bytes(signer.public_pem())
+    typer.echo(f"private key: {private_key} (set SUBSIDY_DIGEST_SIGNING_KEY to it)")
+    typer.echo(f"public key:  {public_key} (for auditors: --public-key)")
