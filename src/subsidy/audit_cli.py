@@ -1,4 +1,4 @@
-"""``subsidy audit``: digests of the hash chain, verification, and signing keys."""
+"""``subsidy audit``: digests of the hash chain, verification, bundles and signing keys."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import os
 import sys
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 
 from subsidy.application import SubsidyEngine
+from subsidy.application.audit_bundle import BundleSummary, Selection, write_bundle
 from subsidy.application.integrity import Digest, Verification, take_digest, verify
 from subsidy.application.signing import DigestSigner, DigestVerifier
 from subsidy.bootstrap import build_engine, configure_logging, digest_signer
 from subsidy.domain.errors import SubsidyError
+from subsidy.domain.wareki import parse_date
 from subsidy.settings import Settings
 
 audit_app = typer.Typer(help="The tamper-evident history: digests, verification, keys.")
@@ -118,3 +121,55 @@ def keygen_command(
     public_key.write_bytes(signer.public_pem())
     typer.echo(f"private key: {private_key} (set SUBSIDY_DIGEST_SIGNING_KEY to it)")
     typer.echo(f"public key:  {public_key} (for auditors: --public-key)")
+
+
+@audit_app.command("export")
+def export_command(
+    aggregate: Annotated[
+        UUID | None, typer.Option("--aggregate", help="Every event of this aggregate")
+    ] = None,
+    from_date: Annotated[
+        str | None, typer.Option("--from", help="Events recorded on or after this day (JST)")
+    ] = None,
+    to_date: Annotated[
+        str | None, typer.Option("--to", help="Events recorded on or before this day (JST)")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout")
+    ] = None,
+) -> None:
+    """Write an audit bundle: the chosen events with their chain links and the digest."""
+    engine, settings = _engine()
+    try:
+        selection = Selection(
+            aggregate_id=aggregate,
+            from_date=parse_date(from_date) if from_date else None,
+            to_date=parse_date(to_date) if to_date else None,
+        )
+        if output is None:
+            summary = write_bundle(engine, sys.stdout, selection, signer=digest_signer(settings))
+        else:
+            summary = _export_to_file(engine, output, selection, settings)
+    except SubsidyError as error:
+        raise _fail(error) from None
+    typer.echo(f"{summary.events} events exported, digest at {summary.digest.position}", err=True)
+    if summary.verification.first_break is not None:
+        broken = summary.verification.first_break
+        typer.echo(f"FAILED at position {broken.position}: {broken.reason}", err=True)
+        raise typer.Exit(code=1)
+
+
+def _export_to_file(
+    engine: SubsidyEngine, output: Path, selection: Selection, settings: Settings
+) -> BundleSummary:
+    total = engine.recorder.max_notification_id() or 0
+    partial = output.with_name(output.name + ".partial")
+    with (
+        partial.open("w", encoding="utf-8") as file,
+        typer.progressbar(length=total, label="exporting", file=sys.stderr) as bar,
+    ):
+        summary = write_bundle(
+            engine, file, selection, signer=digest_signer(settings), on_progress=bar.update
+        )
+    partial.replace(output)  # a bundle on disk is always whole
+    return summary

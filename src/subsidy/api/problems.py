@@ -7,6 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 import structlog
+from eventsourcing.persistence import ConnectionUnavailableError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -64,7 +65,9 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     412: _documented("The If-Match version is stale"),
     422: _documented("The request breaks a rule or is malformed; detail names field and rule"),
     500: _documented("An unexpected error; quote the request id"),
+    503: _documented("The store is busy; nothing was recorded, send the request again"),
 }
+BUSY = "the event store is busy; nothing was recorded: send the same request again shortly"
 
 
 def problem(status: int, kind: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -109,6 +112,16 @@ def install(app: FastAPI) -> None:
         response = problem(error.status_code, "http", title, str(error.detail))
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
+        return response
+
+    @app.exception_handler(ConnectionUnavailableError)
+    @app.exception_handler(OperationalError)
+    async def _busy(_: Request, error: Exception) -> JSONResponse:
+        # The store stayed locked longer than the wait allows: nothing was recorded, and the
+        # same request (with its idempotency key) can be sent again.
+        _log.warning("request.store_busy", error=type(error).__name__)
+        response = problem(503, "store-busy", "Service Unavailable", BUSY)
+        response.headers["Retry-After"] = "1"
         return response
 
     @app.exception_handler(Exception)

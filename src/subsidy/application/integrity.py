@@ -17,7 +17,7 @@ from eventsourcing.application import Application
 
 from subsidy.application.signing import DigestSigner, DigestVerifier
 from subsidy.domain.errors import InvalidValue, RuleViolation
-from subsidy.persistence.chain import GENESIS, ChainReader, link_hash
+from subsidy.persistence.chain import GENESIS, ChainedRow, ChainReader, link_hash
 
 ALGORITHM = "sha256-chain-v1"
 PAGE = 2_000
@@ -149,15 +149,33 @@ def verify(
     chain = chain_of(engine)
     walk = _Walk(chain, digest)
     walk.run(on_progress)
-    found = (walk.first_break, _orphan(chain), walk.digest_break(), _forged(digest, verifier))
-    breaks = [b for b in found if b is not None]
-    first = min(breaks, key=lambda b: b.position) if breaks else None
-    return Verification(walk.checked, walk.head, first, digest is not None and verifier is not None)
+    extra = (walk.digest_break(), _forged(digest, verifier))
+    return walk.outcome(extra, signature_checked=digest is not None and verifier is not None)
+
+
+def verify_rows(
+    chain: ChainReader,
+    *,
+    on_row: Callable[[ChainedRow, bytes], None],
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[Verification, bytes]:
+    """Walk and verify the chain, handing each verified row (and the link before it) on.
+
+    Returns the outcome and the link of the last verified event.
+    """
+    walk = _Walk(chain, None, on_row)
+    walk.run(on_progress)
+    return walk.outcome(()), walk.previous
 
 
 class _Walk:
-    def __init__(self, chain: ChainReader, digest: Digest | None) -> None:
-        self.chain, self.digest = chain, digest
+    def __init__(
+        self,
+        chain: ChainReader,
+        digest: Digest | None,
+        on_row: Callable[[ChainedRow, bytes], None] | None = None,
+    ) -> None:
+        self.chain, self.digest, self.on_row = chain, digest, on_row
         self.previous, self.head, self.checked = GENESIS, 0, 0
         self.first_break: Break | None = None
         self.link_at_digest: bytes | None = None
@@ -179,11 +197,21 @@ class _Walk:
                 if row.link != expected:
                     self.first_break = Break(row.position, _MISMATCH)
                     break
+                if self.on_row is not None:
+                    self.on_row(row, self.previous)
                 self.previous, self.head, self.checked = expected, row.position, self.checked + 1
                 if self.digest is not None and row.position == self.digest.position:
                     self.link_at_digest = expected
             if on_progress is not None:
                 on_progress(len(rows))
+
+    def outcome(
+        self, extra: tuple[Break | None, ...], *, signature_checked: bool = False
+    ) -> Verification:
+        found = (self.first_break, _orphan(self.chain), *extra)
+        breaks = [b for b in found if b is not None]
+        first = min(breaks, key=lambda b: b.position) if breaks else None
+        return Verification(self.checked, self.head, first, signature_checked)
 
     def digest_break(self) -> Break | None:
         digest = self.digest

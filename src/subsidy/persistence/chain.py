@@ -22,7 +22,13 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteFactory,
+)
+from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -34,7 +40,8 @@ GENESIS = bytes(32)
 def link_hash(previous: bytes, position: int, event: StoredEvent) -> bytes:
     """The chain link of ``event`` stored at ``position`` after the link ``previous``.
 
-    Every field is length-prefixed, so no two different events can encode to the same bytes.
+    SHA-256 over the previous link, the position, the length-prefixed originator id and topic,
+    the version and the SHA-256 of the state: no two different events encode to the same bytes.
     """
     originator = _canonical_id(event.originator_id).encode()
     topic = event.topic.encode()
@@ -43,8 +50,14 @@ def link_hash(previous: bytes, position: int, event: StoredEvent) -> bytes:
     digest.update(len(originator).to_bytes(4, "big") + originator)
     digest.update(event.originator_version.to_bytes(8, "big", signed=True))
     digest.update(len(topic).to_bytes(4, "big") + topic)
-    digest.update(len(event.state).to_bytes(8, "big") + event.state)
+    digest.update(state_hash(event.state))
     return digest.digest()
+
+
+def state_hash(state: bytes) -> bytes:
+    """The SHA-256 of an event's stored state: links cover it, so an audit bundle can show the
+    hash of a state it withholds (an API token's) and still let the auditor check the link."""
+    return hashlib.sha256(state).digest()
 
 
 def _canonical_id(originator_id: object) -> str:
@@ -140,6 +153,21 @@ class ChainedPOPOFactory(POPOFactory):
 
     def application_recorder(self) -> ApplicationRecorder:
         return ChainedPOPORecorder()
+
+
+class PatientSQLiteFactory(SQLiteFactory):
+    """SQLite infrastructure whose threads wait for the writer as long as for the file lock.
+
+    The library's pool gives up on its single writer connection after 5 seconds, while SQLite
+    itself waits ``SQLITE_LOCK_TIMEOUT`` for the file; under load (read models share the file)
+    requests would fail long before the database would have let them through.
+    """
+
+    def __init__(self, env: Environment | EnvType | None):
+        super().__init__(env)
+        timeout = self.env.get(self.SQLITE_LOCK_TIMEOUT)
+        if timeout:
+            self.datastore.pool.pool_timeout = float(timeout)
 
 
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):

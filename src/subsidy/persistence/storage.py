@@ -31,7 +31,7 @@ def event_store_environment(
         if module == "eventsourcing.popo":
             env["PERSISTENCE_MODULE"] = f"{CHAIN}:ChainedPOPOFactory"
         else:
-            kind = "SQLite" if module.endswith("sqlite") else "Postgres"
+            kind = "SQLite" if "SQLITE_DBNAME" in env else "Postgres"
             env["APPLICATION_RECORDER_TOPIC"] = f"{CHAIN}:Chained{kind}Recorder"
     return env
 
@@ -43,7 +43,7 @@ def _store_environment(database_url: str, create: str) -> dict[str, str]:
         path = Path(database_url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": "subsidy.persistence.chain:PatientSQLiteFactory",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
             "CREATE_TABLE": create,
