@@ -31,6 +31,7 @@ from subsidy.domain.actor import Actor, Role
 from subsidy.domain.errors import SubsidyError
 from subsidy.domain.wareki import format_fiscal_year, format_wareki, parse_date
 from subsidy.importing.agreements_csv import read_agreements
+from subsidy.ledger_cli import ledger_app
 from subsidy.projections import tracking
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.settings import Settings
@@ -49,6 +50,7 @@ app.add_typer(disbursements_app, name="disbursements")
 app.add_typer(projections_app, name="projections")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(ledger_app, name="ledger")
 
 
 def _engine() -> SubsidyEngine:

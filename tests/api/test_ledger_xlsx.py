@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 
 import pytest
 from api_helpers import bearer, catch_up
@@ -18,38 +17,22 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from exports.export_helpers import money_moved
 from subsidy.api import problems
 from subsidy.api.app import create_app, routers
 from subsidy.api.routes import ledger, reads
 from subsidy.api.routes.ledger_xlsx import XLSX
 from subsidy.application import SubsidyEngine
-from subsidy.application.organisations import AgreementRow
 from subsidy.bootstrap import build_read_models, build_runners
-from subsidy.domain.actor import Actor, Role
-from subsidy.domain.budget import CostCategory, CostLine
-from subsidy.domain.organisation import Organisation
-from subsidy.domain.review import Recommendation
+from subsidy.domain.actor import Role
 from subsidy.domain.wareki import format_wareki
 from subsidy.settings import Settings
 
-from builders import (
-    ADMIN,
-    APPROVER,
-    GOOD_SCORES,
-    REVIEWER_A,
-    REVIEWER_B,
-    SUBMITTED_ON,
-    World,
-    amounts,
-    plan_content,
-    year,
-)
-from conftest import make_engine, travel_to
+from conftest import make_engine
 
-FINANCE = Actor("finance", Role.FINANCE)
-ATAMI = "静岡県熱海市"
-HEADINGS = (*ledger.CSV_HEADINGS[:4], "発生日（和暦）", *ledger.CSV_HEADINGS[4:])
-SUMIF = re.compile(r'=SUMIF\(\$J\$2:\$J\$(\d+),"(\w+)",\$K\$2:\$K\$(\d+)\)')
+HEADINGS = ledger.CSV_HEADINGS
+SUMIF = re.compile(r'=SUMIF\(\$L\$2:\$L\$(\d+),"(\w+)",\$M\$2:\$M\$(\d+)\)')
+CODE_COLUMN, AMOUNT_COLUMN = HEADINGS.index("区分コード") + 1, HEADINGS.index("金額（円）") + 1
 
 
 @contextmanager
@@ -70,74 +53,6 @@ def reads_api(store_url: str) -> Iterator[tuple[TestClient, SubsidyEngine]]:
 def api(store_url: str) -> Iterator[tuple[TestClient, SubsidyEngine]]:
     with reads_api(store_url) as (client, engine):
         yield client, engine
-
-
-def atami_approved(engine: SubsidyEngine) -> UUID:
-    """A second body, in Shizuoka, granted 1,500,000 yen for FY2024."""
-    engine.import_agreements(ADMIN, [AgreementRow((ATAMI,), date(2019, 3, 1), False, 1)])
-    organisation_id = Organisation.id_for(ATAMI)
-    applicant = Actor("applicant-atami", Role.APPLICANT, organisation_id)
-    plan_id = engine.draft_action_plan(applicant, owner_id=organisation_id, content=plan_content())
-    travel_to(date(2024, 3, 1))
-    engine.adopt_action_plan(applicant, plan_id, on=date(2024, 3, 1))
-    travel_to(SUBMITTED_ON)
-    application_id = engine.draft_application(
-        applicant,
-        organisation_id=organisation_id,
-        title="観光ＤＸ人材育成",
-        plan_id=plan_id,
-        plan_version=1,
-        years=(year(2024),),
-    )
-    engine.submit_application(applicant, application_id, on=SUBMITTED_ON)
-    for reviewer in (REVIEWER_A, REVIEWER_B):
-        engine.assign_reviewer(ADMIN, application_id, reviewer_user_id=reviewer.user_id)
-        engine.record_review(
-            reviewer,
-            application_id,
-            scores=GOOD_SCORES,
-            recommendation=Recommendation.APPROVE,
-            comment="妥当",
-        )
-    return engine.approve_application(
-        APPROVER,
-        application_id,
-        amounts=amounts((2024, 1_500_000)),
-        reason="妥当",
-        notice_date=date(2024, 5, 20),
-    )
-
-
-def money_moved(engine: SubsidyEngine) -> World:
-    """Isumi: FY2024 advanced, determined and settled, FY2025 cut; Atami: revoked and repaid."""
-    world = World.build(engine)
-    isumi = world.approved()
-    atami = atami_approved(engine)
-    engine.record_advance(FINANCE, atami, 2024, amount=600_000, paid_on=date(2024, 6, 10))
-    engine.record_advance(FINANCE, isumi, 2024, amount=1_000_000, paid_on=date(2024, 6, 3))
-    travel_to(date(2024, 7, 1))
-    engine.revoke_approval(
-        Actor("approver-2", Role.APPROVER),
-        atami,
-        ground="目的外使用",
-        on=date(2024, 7, 1),
-        repayment_due_on=date(2024, 7, 31),
-    )
-    travel_to(date(2024, 7, 15))
-    owed = engine.disbursement(atami, 2024, as_of=date(2024, 7, 15)).owed
-    engine.record_repayment(FINANCE, atami, 2024, amount=owed, received_on=date(2024, 7, 15))
-    engine.amend_approval(
-        APPROVER,
-        isumi,
-        amounts=amounts((2024, 1_500_000), (2025, 1_200_000), (2026, 1_500_000)),
-        reason="事業縮小",
-    )
-    travel_to(date(2025, 4, 10))
-    lines = (CostLine(CostCategory.HONORARIA, "講師謝金", 1_250_500),)
-    engine.submit_performance_report(world.applicant, isumi, 2024, cost_lines=lines)
-    engine.determine_amount(FINANCE, isumi, 2024, on=date(2025, 4, 20))
-    engine.pay_settlement(FINANCE, isumi, 2024, paid_on=date(2025, 4, 25))
-    return world
 
 
 def json_rows(client: TestClient, headers: dict[str, str], **params: Any) -> dict[str, Any]:
@@ -181,7 +96,7 @@ def test_the_workbook_holds_the_json_ledgers_rows_with_formulas_for_its_totals(
     assert [cell.value for cell in details[1]] == list(HEADINGS)
     assert details.freeze_panes == "A2"
     rows = data_rows(details)
-    assert details.auto_filter.ref == f"A1:N{len(rows) + 1}"
+    assert details.auto_filter.ref == f"A1:P{len(rows) + 1}"
     assert [
         (r["記録番号"], r["明細行"], r["区分コード"], r["金額（円）"], r["残高（円）"])
         for r in rows
@@ -194,8 +109,8 @@ def test_the_workbook_holds_the_json_ledgers_rows_with_formulas_for_its_totals(
     assert first["発生日（和暦）"] == format_wareki(date.fromisoformat(item["occurred_on"]))
     assert first["区分"] == ledger.KIND_LABELS[ledger.LedgerKind(item["kind"])]
     assert details.cell(2, 4).number_format == "yyyy-mm-dd"
-    assert details.cell(2, 11).number_format == '#,##0"円"'
-    assert details.column_dimensions["G"].width >= 36  # a UUID fits
+    assert details.cell(2, AMOUNT_COLUMN).number_format == '#,##0"円"'
+    assert details.column_dimensions["H"].width >= 36  # a UUID fits
 
     sums: Counter[str] = Counter()
     for row in rows:
@@ -204,17 +119,19 @@ def test_the_workbook_holds_the_json_ledgers_rows_with_formulas_for_its_totals(
     totals = list(details.iter_rows(min_row=len(rows) + 3))
     assert len(totals) == len(sums)
     for total in totals:
-        formula = total[10]
+        formula = total[AMOUNT_COLUMN - 1]
         assert formula.data_type == "f"
         assert isinstance(formula.value, str)
         match = SUMIF.fullmatch(formula.value)
         assert match, formula.value
         last, kind = int(match[1]), match[2]
         assert int(match[3]) == last == len(rows) + 1
-        assert total[9].value == kind
-        # What Excel computes: the K cells of rows 2..last whose J cell is the kind.
-        cells = [details.cell(r, 11).value for r in range(2, last + 1)]
-        picked = [v for r, v in enumerate(cells, start=2) if details.cell(r, 10).value == kind]
+        assert total[CODE_COLUMN - 1].value == kind
+        # What Excel computes: the M cells of rows 2..last whose L cell is the kind.
+        cells = [details.cell(r, AMOUNT_COLUMN).value for r in range(2, last + 1)]
+        picked = [
+            v for r, v in enumerate(cells, start=2) if details.cell(r, CODE_COLUMN).value == kind
+        ]
         recomputed = sum(v for v in picked if isinstance(v, int))
         assert len(picked) == sum(isinstance(v, int) for v in picked) > 0
         assert recomputed == expected["fiscal_year_totals"][kind]
@@ -241,6 +158,7 @@ def test_the_workbook_totals_each_organisation_and_kind(
     sheet = book["団体別合計"]
     assert [cell.value for cell in sheet[1]] == [
         "団体ID",
+        "団体名",
         "区分",
         "区分コード",
         "件数",
@@ -249,7 +167,9 @@ def test_the_workbook_totals_each_organisation_and_kind(
     assert sheet.freeze_panes == "A2"
     written = {
         (organisation, code): (count, amount)
-        for organisation, _, code, count, amount in sheet.iter_rows(min_row=2, values_only=True)
+        for organisation, _, _, code, count, amount in sheet.iter_rows(
+            min_row=2, max_row=len(sums) + 1, values_only=True
+        )
     }
     assert written == {key: (counts[key], sums[key]) for key in sums}
     assert len({organisation for organisation, _ in written}) == 2

@@ -1,28 +1,39 @@
-"""The finance ledger over HTTP: a JSON page, or every matching row as a CSV or XLSX download.
+"""The finance ledger over HTTP: a JSON page, or every matching row as a CSV, XLSX or 360Giving
+download (see docs/exports.md).
 
-The CSV is what Japanese spreadsheets open without asking: UTF-8 with a byte-order mark, CRLF
-line ends, Japanese headings and whole yen without separators.
+Downloads stream: the CSV and the 360Giving package are sent as they are read, the workbook
+from a temporary file, so a large ledger never sits in memory.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
-from subsidy.api.deps import require_role
+from subsidy.api.deps import EngineDep, require_role
 from subsidy.api.routes.ledger_xlsx import XLSX, xlsx_response
 from subsidy.domain.actor import Role
+from subsidy.exports import (
+    KIND_LABELS,
+    MEDIA_TYPES,
+    ExportFormat,
+    LedgerExport,
+    LedgerFilter,
+    LedgerKind,
+)
+from subsidy.exports.columns import HEADINGS
+from subsidy.exports.files import engine_corporate_numbers
 from subsidy.projections.ledger import ledger_rows, ledger_totals
 from subsidy.projections.support import as_utc
+
+__all__ = ["CSV_HEADINGS", "KIND_LABELS", "LedgerKind", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 Books = Annotated[object, require_role(Role.FINANCE, Role.AUDITOR, Role.ADMINISTRATOR)]
@@ -31,8 +42,8 @@ PerPage = Annotated[int, Query(ge=1, le=200, description="Rows per page")]
 FiscalYearFilter = Annotated[
     int | None, Query(ge=2000, le=2100, description="Only this fiscal year")
 ]
-JAPAN = ZoneInfo("Asia/Tokyo")
-CSV_CHUNK = 1_000
+CSV_HEADINGS = HEADINGS
+"""The CSV's headings (the workbook's 明細 has the same columns)."""
 
 
 def read_models(request: Request) -> Engine:
@@ -44,54 +55,13 @@ def read_models(request: Request) -> Engine:
 ReadModels = Annotated[Engine, Depends(read_models)]
 
 
-class LedgerKind(Enum):
-    """What a ledger row records."""
-
-    DECISION = "decision"
-    AMENDMENT = "amendment"
-    ADVANCE = "advance"
-    SETTLEMENT = "settlement"
-    DETERMINATION = "determination"
-    REPAYMENT_ORDER = "repayment_order"
-    REPAYMENT = "repayment"
-    ADDITIONAL_CHARGE = "additional_charge"
-    LATE_CHARGE = "late_charge"
-
-
-KIND_LABELS = {
-    LedgerKind.DECISION: "交付決定",
-    LedgerKind.AMENDMENT: "変更承認",
-    LedgerKind.ADVANCE: "概算払",
-    LedgerKind.SETTLEMENT: "精算払",
-    LedgerKind.DETERMINATION: "額の確定",
-    LedgerKind.REPAYMENT_ORDER: "返還命令",
-    LedgerKind.REPAYMENT: "返還金",
-    LedgerKind.ADDITIONAL_CHARGE: "加算金",
-    LedgerKind.LATE_CHARGE: "延滞金",
-}
-CSV_HEADINGS = (
-    "記録番号",
-    "明細行",
-    "記録日時",
-    "発生日",
-    "年度",
-    "交付決定ID",
-    "団体ID",
-    "区分",
-    "区分コード",
-    "金額（円）",
-    "残高（円）",
-    "根拠規定",
-    "記録者",
-)
-
-
 class LedgerFormat(Enum):
     """How the ledger is answered."""
 
     JSON = "json"
     CSV = "csv"
     XLSX = "xlsx"
+    GIVING_360 = "360giving"
 
 
 class LedgerRow(BaseModel):
@@ -122,9 +92,20 @@ class LedgerPage(BaseModel):
     )
 
 
+class GrantsPackage(BaseModel):
+    """With format=360giving: a 360Giving Data Standard 1.4 grants package (docs/exports.md)."""
+
+    version: str = Field(description="The standard's version, 1.4")
+    title: str = Field(description="The package's title")
+    description: str = Field(description="What the package holds")
+    issued: date = Field(description="The day the package was produced, in Japan")
+    publisher: dict[str, str] = Field(description="The Center: name and identifier")
+    grants: list[dict[str, Any]] = Field(description="One grant per approval and fiscal year")
+
+
 @router.get(
     "/ledger",
-    response_model=LedgerPage,
+    response_model=LedgerPage | GrantsPackage,
     responses={
         200: {
             "content": {
@@ -136,6 +117,7 @@ class LedgerPage(BaseModel):
 )
 def ledger(
     db: ReadModels,
+    engine: EngineDep,
     _: Books,
     fiscal_year: FiscalYearFilter = None,
     approval_id: Annotated[UUID | None, Query(description="Only this approval")] = None,
@@ -146,63 +128,45 @@ def ledger(
         LedgerFormat,
         Query(
             alias="format",
-            description="json (paged), or csv or xlsx (every matching row, no paging)",
+            description="json (paged), or csv, xlsx or 360giving (every matching row, no "
+            "paging; 360giving refuses a kind filter)",
         ),
     ] = LedgerFormat.JSON,
-) -> LedgerPage | Response:
+) -> LedgerPage | GrantsPackage | Response:
     """Money movements with a running balance per approval (finance, auditors, admins)."""
-    filters: dict[str, Any] = {
-        "fiscal_year": fiscal_year,
-        "approval_id": str(approval_id) if approval_id else None,
-        "kind": kind.value if kind else None,
-    }
+    where = LedgerFilter(
+        fiscal_year=fiscal_year,
+        approval_id=str(approval_id) if approval_id else None,
+        kind=kind.value if kind else None,
+    )
+    if answer_as is not LedgerFormat.JSON:
+        export = LedgerExport(
+            ExportFormat(answer_as.value),
+            where,
+            corporate_number=engine_corporate_numbers(engine),
+            issued=engine.today(),
+        )
+        return _download(export, db)
     with db.connect() as conn:
-        if answer_as is LedgerFormat.CSV:
-            return _csv(conn, filters, fiscal_year)
-        if answer_as is LedgerFormat.XLSX:
-            labels = {kind.value: label for kind, label in KIND_LABELS.items()}
-            return xlsx_response(conn, filters, fiscal_year, headings=CSV_HEADINGS, labels=labels)
-        rows = ledger_rows(conn, **filters, limit=per_page, offset=(page - 1) * per_page)
+        rows = ledger_rows(
+            conn,
+            fiscal_year=where.fiscal_year,
+            approval_id=where.approval_id,
+            kind=where.kind,
+            limit=per_page,
+            offset=(page - 1) * per_page,
+        )
         totals = ledger_totals(conn, fiscal_year) if fiscal_year is not None else None
     items = [LedgerRow.model_validate({**r, "recorded_at": as_utc(r["recorded_at"])}) for r in rows]
     return LedgerPage(items=items, page=page, per_page=per_page, fiscal_year_totals=totals)
 
 
-def _csv(conn: Connection, filters: dict[str, Any], fiscal_year: int | None) -> Response:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADINGS)
-    offset = 0
-    while True:
-        rows = ledger_rows(conn, **filters, limit=CSV_CHUNK, offset=offset)
-        writer.writerows(_csv_row(row) for row in rows)
-        if len(rows) < CSV_CHUNK:
-            break
-        offset += CSV_CHUNK
-    name = f"ledger-FY{fiscal_year}.csv" if fiscal_year is not None else "ledger.csv"
-    return Response(
-        buffer.getvalue().encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-def _csv_row(row: dict[str, Any]) -> tuple[object, ...]:
-    recorded_at = as_utc(row["recorded_at"]).astimezone(JAPAN)
-    kind = LedgerKind(row["kind"])
-    return (
-        row["position"],
-        row["line"],
-        recorded_at.isoformat(timespec="seconds"),
-        row["occurred_on"].isoformat(),
-        row["fiscal_year"],
-        row["approval_id"],
-        row["organisation_id"],
-        KIND_LABELS[kind],
-        kind.value,
-        int(row["amount"]),
-        int(row["balance"]),
-        row["rule"] or "",
-        row["actor_id"],
+def _download(export: LedgerExport, db: Engine) -> Response:
+    export.check(db)
+    if export.format is ExportFormat.XLSX:
+        return xlsx_response(export, db)
+    return StreamingResponse(
+        export.chunks(db),
+        media_type=MEDIA_TYPES[export.format],
+        headers={"Content-Disposition": f'attachment; filename="{export.file_name()}"'},
     )
