@@ -132,6 +132,6 @@ def build_app(settings: Settings, *, follow: bool = True) -> FastAPI:
     """The HTTP API on the configured database; ``follow`` runs the projections in-process."""
     engine = build_engine(settings)
     db = build_read_models(settings)
-    runners = build_runners(engine, db)
+    runners = build_runners(engine, db, batch_size=settings.projection_batch_size)
     worker = build_worker(settings, runners, engine) if follow else None
     return create_app(engine, db, runners, worker=worker, digest_signer=digest_signer(settings))

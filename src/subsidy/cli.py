@@ -175,7 +175,10 @@ def _runners(
     engine = build_engine(settings)
     db = build_read_models(settings)
     try:
-        return engine, build_runners(engine, db, names or None, policy=policy), settings
+        runners = build_runners(
+            engine, db, names or None, policy=policy, batch_size=settings.projection_batch_size
+        )
+        return engine, runners, settings
     except ValueError as error:
         raise _fail(SubsidyError(str(error))) from None
 

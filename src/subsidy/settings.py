@@ -22,6 +22,7 @@ class Settings(BaseSettings):
         log_format: ``console`` for people, ``json`` for log collectors.
         digest_signing_key: A PEM file holding the Ed25519 private key that signs chain
             digests (``subsidy audit keygen`` makes one); digests are unsigned without it.
+        projection_batch_size: Notifications a projection applies per read-model transaction.
     """
 
     model_config = SettingsConfigDict(env_prefix="SUBSIDY_", env_file=".env", extra="ignore")
@@ -31,6 +32,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     digest_signing_key: Path | None = None
+    projection_batch_size: int = Field(default=500, ge=1, le=100_000)
 
     @field_validator("database_url")
     @classmethod
