@@ -117,23 +117,27 @@ def engine(store_url: str) -> Iterator[SubsidyEngine]:
 
 
 _skipped_postgres: list[str] = []
+_skipped_browser: list[str] = []
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.skipped and "postgres" in report.keywords:
         _skipped_postgres.append(report.nodeid)
+    if report.skipped and "browser" in report.keywords:
+        _skipped_browser.append(report.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI, a skipped PostgreSQL test fails the run: they must never be skipped silently."""
+    """In CI, a skipped PostgreSQL or browser test fails the run: never skipped silently."""
     del exitstatus
-    if os.environ.get("SUBSIDY_REQUIRE_POSTGRES", "") in ("", "0") or not _skipped_postgres:
-        return
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    message = (
-        f"{len(_skipped_postgres)} PostgreSQL test(s) were skipped "
-        "but SUBSIDY_REQUIRE_POSTGRES is set: failing the run"
-    )
-    if reporter is not None:
-        reporter.write_line(message, red=True)
-    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    for variable, skipped, what in (
+        ("SUBSIDY_REQUIRE_POSTGRES", _skipped_postgres, "PostgreSQL"),
+        ("SUBSIDY_REQUIRE_BROWSER", _skipped_browser, "browser"),
+    ):
+        if os.environ.get(variable, "") in ("", "0") or not skipped:
+            continue
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"{len(skipped)} {what} test(s) were skipped but {variable} is set: failing"
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

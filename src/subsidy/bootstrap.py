@@ -26,6 +26,7 @@ from subsidy.projections.registry import all_projections
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.projections.worker import Worker
 from subsidy.settings import Settings
+from subsidy.web import mount_console
 
 
 def configure_logging(settings: Settings) -> None:
@@ -134,4 +135,5 @@ def build_app(settings: Settings, *, follow: bool = True) -> FastAPI:
     db = build_read_models(settings)
     runners = build_runners(engine, db, batch_size=settings.projection_batch_size)
     worker = build_worker(settings, runners, engine) if follow else None
-    return create_app(engine, db, runners, worker=worker, digest_signer=digest_signer(settings))
+    app = create_app(engine, db, runners, worker=worker, digest_signer=digest_signer(settings))
+    return mount_console(app)

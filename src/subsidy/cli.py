@@ -303,6 +303,7 @@ def serve(
             typer.echo(f"  {role.value:<14} {name:<28} {token}")
         engine.close()
     typer.echo(f"\nAPI on http://{host}:{port}/api/v1 — OpenAPI docs at http://{host}:{port}/docs")
+    typer.echo(f"console on http://{host}:{port}/ — sign in with a user's token")
     uvicorn.run(build_app(settings, follow=True), host=host, port=port, log_config=None)
 
 
