@@ -32,6 +32,7 @@ from subsidy.domain.errors import SubsidyError
 from subsidy.domain.wareki import format_fiscal_year, format_wareki, parse_date
 from subsidy.importing.agreements_csv import read_agreements
 from subsidy.ledger_cli import ledger_app
+from subsidy.persistence import backup as store_backup
 from subsidy.projections import tracking
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.settings import Settings
@@ -333,6 +334,35 @@ def demo() -> None:
     for runner in build_runners(engine, db):
         runner.catch_up()
     typer.echo(read_model_summary(db))
+
+
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="The backup file to write")],
+    force: Annotated[bool, typer.Option(help="Overwrite PATH if it exists")] = False,
+) -> None:
+    """Copy the SQLite store (events, hash chain, read models) while it stays in use."""
+    try:
+        copied = store_backup.backup(Settings().database_url, path, force=force)
+    except SubsidyError as error:
+        raise _fail(error) from None
+    typer.echo(f"{copied.events} events (log head {copied.head}) backed up to {copied.path}")
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A file written by subsidy backup")],
+    force: Annotated[bool, typer.Option(help="Replace a store that holds events")] = False,
+) -> None:
+    """Replace the SQLite store with a backup; stop the API and workers first."""
+    try:
+        copied = store_backup.restore(Settings().database_url, path, force=force)
+    except SubsidyError as error:
+        raise _fail(error) from None
+    typer.echo(
+        f"{copied.events} events (log head {copied.head}) restored into {copied.path}; "
+        "the read models are as of the backup and catch up from there"
+    )
 
 
 if __name__ == "__main__":

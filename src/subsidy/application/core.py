@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import get_topic
 
 from subsidy.application.idempotency import IdempotencyRecord, current_request
@@ -95,11 +95,24 @@ class EngineCore(Application[UUID]):
         super().__init__(env)
         self._clock = clock
         self._positions = threading.local()
+        self._save_lock = threading.Lock()  # see save()
         if snapshot_interval is not None:
             # The library reads the intervals through the instance, so one engine can differ
             # from the class default without redefining the class.
             intervals = dict.fromkeys(type(self).snapshotting_intervals, snapshot_interval)
             object.__setattr__(self, "snapshotting_intervals", intervals)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save as the library does, but one save at a time per engine.
+
+        The SQLite store's connection pool queues every request for a connection behind a thread
+        waiting for its single writer. With two saves at once, the second waits there while the
+        first holds the writer; if SQLite makes the first wait for a read-model transaction that
+        needs a connection of the same pool to go on, nothing moves until the pool times out
+        (500s under concurrent writes, with the read models following in the same process).
+        """
+        with self._save_lock:
+            return super().save(*objs, **kwargs)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Teach the store the domain's value types and the service's results."""
@@ -200,6 +213,12 @@ class EngineCore(Application[UUID]):
         try:
             aggregates, outcome = action()
         except SubsidyError as refusal:
+            if record_id is not None:
+                # A concurrent call with the same key may have been recorded after the check
+                # above and changed what this call was judged on: its outcome is the answer.
+                previous = self._previous_outcome(record_id, command, current_request())
+                if previous is not None:
+                    return cast(Outcome, previous[0])
             log.info("command.refused", reason=refusal.message, rule=refusal.rule)
             raise
         pending: list[Aggregate] = list(aggregates)
