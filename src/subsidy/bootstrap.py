@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from subsidy.api.app import create_app
+from subsidy.api.security import SecurityPolicy
 from subsidy.application import SubsidyEngine
 from subsidy.application.core import Clock, utc_now
 from subsidy.application.signing import DigestSigner
@@ -135,5 +136,13 @@ def build_app(settings: Settings, *, follow: bool = True) -> FastAPI:
     db = build_read_models(settings)
     runners = build_runners(engine, db, batch_size=settings.projection_batch_size)
     worker = build_worker(settings, runners, engine) if follow else None
-    app = create_app(engine, db, runners, worker=worker, digest_signer=digest_signer(settings))
+    policy = SecurityPolicy(settings.max_request_bytes, settings.hsts_max_age)
+    app = create_app(
+        engine,
+        db,
+        runners,
+        worker=worker,
+        digest_signer=digest_signer(settings),
+        security_policy=policy,
+    )
     return mount_console(app)

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
         digest_signing_key: A PEM file holding the Ed25519 private key that signs chain
             digests (``subsidy audit keygen`` makes one); digests are unsigned without it.
         projection_batch_size: Notifications a projection applies per read-model transaction.
+        max_request_bytes: The largest request body the API accepts; larger ones get 413.
+        hsts_max_age: Seconds of ``Strict-Transport-Security`` the API asks browsers to keep;
+            0 sends no such header. Set it only when the API is reached over TLS alone.
     """
 
     model_config = SettingsConfigDict(env_prefix="SUBSIDY_", env_file=".env", extra="ignore")
@@ -33,6 +36,8 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     digest_signing_key: Path | None = None
     projection_batch_size: int = Field(default=500, ge=1, le=100_000)
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    hsts_max_age: int = Field(default=0, ge=0)
 
     @field_validator("database_url")
     @classmethod

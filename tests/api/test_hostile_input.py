@@ -1,15 +1,28 @@
-"""Input meant to break the API gets a precise refusal and changes nothing."""
+"""Input meant to break the API gets a precise refusal and changes nothing.
+
+Each hostile request is answered 4xx with a problem+json body that names the field and the rule,
+and the event store's last position does not move.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID
 
 import pytest
 from api_helpers import bearer
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from hostile_cases import DECIDE, HOSTILE, Hostile, draft_body
+from pydantic import BaseModel
+from starlette.types import Message, Receive, Scope, Send
 
-from subsidy.api.app import create_app
+from subsidy.api.app import create_app, routers
+from subsidy.api.bodies import RequestBody
+from subsidy.api.security import MIB, BodyLimit
 from subsidy.application import SubsidyEngine
 from subsidy.bootstrap import build_read_models, build_runners
 from subsidy.domain.actor import Role
@@ -17,7 +30,7 @@ from subsidy.domain.organisation_names import OrganisationKind
 from subsidy.projections import tracking
 from subsidy.settings import Settings
 
-from builders import ADMIN, World, event_count, plan_content
+from builders import ADMIN, APPROVER, World, event_count, plan_content, year
 from conftest import make_engine
 
 
@@ -29,18 +42,6 @@ def scene() -> Iterator[tuple[TestClient, SubsidyEngine, World]]:
     with TestClient(create_app(engine, db, build_runners(engine, db))) as client:
         yield client, engine, world
     engine.close()
-
-
-def draft_body(world: World, amount: int, fiscal_year: int = 2024) -> dict[str, Any]:
-    line = {"category": "謝金", "description": "講師", "amount": amount}
-    year = {"fiscal_year": fiscal_year, "cost_lines": [line], "requested": amount}
-    return {
-        "organisation_id": str(world.lead_id),
-        "plan_id": str(world.plan_id),
-        "plan_version": 1,
-        "title": "巨額試験",
-        "years": [year],
-    }
 
 
 @pytest.mark.parametrize(
@@ -125,3 +126,94 @@ def test_if_match_star_writes_and_a_weak_tag_is_refused(
 
     assert weak.status_code == 412
     assert star.status_code == 200
+
+
+@pytest.fixture
+def ids(scene: tuple[TestClient, SubsidyEngine, World]) -> dict[str, str]:
+    _, _, world = scene
+    approval_id = world.approved()
+    return {"approval": str(approval_id), "reviewed": str(world.reviewed(year(2024)))}
+
+
+def tokens_for(engine: SubsidyEngine, world: World, role: Role) -> dict[str, str]:
+    organisation = world.lead_id if role is Role.APPLICANT else None
+    name = APPROVER.user_id if role is Role.APPROVER else f"hostile-{role.value}"
+    return bearer(engine, name, role, organisation)
+
+
+@pytest.mark.parametrize("case", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_input_is_refused_naming_field_and_rule_and_records_nothing(
+    scene: tuple[TestClient, SubsidyEngine, World], ids: dict[str, str], case: Hostile
+) -> None:
+    client, engine, world = scene
+    headers = {**tokens_for(engine, world, case.target.role), "Content-Type": "application/json"}
+    body = case.spoil(case.target.body(world))
+    before = event_count(engine)
+
+    response = client.post(case.target.path(world, ids), content=body, headers=headers)
+
+    assert response.status_code == case.status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert (response.json()["field"], response.json()["rule"]) == (case.field, case.rule)
+    assert event_count(engine) == before
+
+
+def test_a_chunked_body_over_the_limit_is_refused_without_reading_the_rest() -> None:
+    received: list[int] = []
+    sent: list[Message] = []
+
+    async def endless_body() -> Message:  # no Content-Length: only reading tells the size
+        received.append(1)
+        return {"type": "http.request", "body": b" " * (MIB // 2), "more_body": True}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def never_called(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("the app saw a body over the limit")
+
+    limit = BodyLimit(never_called, max_bytes=MIB)
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/applications", "headers": []}
+    asyncio.run(limit(scope, endless_body, send))
+
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"])["rule"] == "body.max_bytes"
+    assert len(received) == 3  # 1.5 MiB read, then no more
+
+
+def test_multiline_text_keeps_its_line_breaks_and_tabs(
+    scene: tuple[TestClient, SubsidyEngine, World], ids: dict[str, str]
+) -> None:
+    client, engine, world = scene
+    reason = "計画が具体的でない。\r\n\t・指標が未設定"
+
+    response = client.post(
+        DECIDE.path(world, ids),
+        json={"outcome": "rejected", "reason": reason},
+        headers=tokens_for(engine, world, Role.APPROVER),
+    )
+
+    assert response.status_code == 200, response.text
+    assert engine.application(UUID(ids["reviewed"])).decision_reason == reason
+
+
+def test_every_request_body_forbids_unknown_fields_and_checks_its_text() -> None:
+    bodies = [
+        model
+        for router in routers()
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.body_field is not None
+        for model in body_models(route.body_field.field_info.annotation)
+    ]
+
+    loose = [model.__name__ for model in bodies if not issubclass(model, RequestBody)]
+
+    assert len(bodies) >= 20
+    assert loose == []
+
+
+def body_models(annotation: Any) -> list[type[BaseModel]]:
+    """The models a body annotation names (a union names several)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in getattr(annotation, "__args__", ()) for m in body_models(arg)]

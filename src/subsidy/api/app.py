@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,7 +19,7 @@ from prometheus_client import (
 )
 from sqlalchemy import Engine, text
 
-from subsidy.api import problems
+from subsidy.api import problems, security
 from subsidy.api.deps import CurrentUser
 from subsidy.api.routes import (
     applications,
@@ -48,11 +47,14 @@ def create_app(
     *,
     worker: Worker | None = None,
     digest_signer: DigestSigner | None = None,
+    security_policy: security.SecurityPolicy | None = None,
 ) -> FastAPI:
     """The API over ``engine``; with a ``worker``, the projections follow the log in-process.
 
-    ``digest_signer`` signs the hash chain's digests served at ``/api/v1/audit/digest``.
+    ``digest_signer`` signs the hash chain's digests served at ``/api/v1/audit/digest``;
+    ``security_policy`` sets the request-size limit and HSTS (the defaults when omitted).
     """
+    policy = security_policy or security.SecurityPolicy()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -78,6 +80,7 @@ def create_app(
     app.state.digest_signer = digest_signer
     problems.install(app)
     _install_request_logging(app)
+    security.install(app, policy)  # outermost: its headers reach every answer
     app.include_router(_health_routes(), responses=problems.RESPONSES)
     for router in routers():
         app.include_router(router, responses=problems.RESPONSES)
@@ -112,7 +115,7 @@ def _install_request_logging(app: FastAPI) -> None:
     async def _log_request(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+        request_id = security.request_id(request.headers.get("x-request-id"))
         request.state.request_id = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)

@@ -63,6 +63,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _documented("No such record (or not the caller's organisation's)"),
     409: _documented("The record's state does not allow this, or a concurrent change won"),
     412: _documented("The If-Match version is stale"),
+    413: _documented("The request body is larger than the limit (1 MiB unless configured)"),
     422: _documented("The request breaks a rule or is malformed; detail names field and rule"),
     500: _documented("An unexpected error; quote the request id"),
     503: _documented("The store is busy; nothing was recorded, send the request again"),
@@ -99,15 +100,24 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        fields = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]}
-            for e in error.errors()
-        ]
+        fields = [_invalid_field(e) for e in error.errors()]
         detail = "; ".join(f"{f['field']}: {f['problem']}" for f in fields)
-        return problem(422, "invalid-request", "Invalid request", detail, errors=fields)
+        first = fields[0] if fields else {}
+        return problem(
+            422,
+            "invalid-request",
+            "Invalid request",
+            detail,
+            field=first.get("field"),
+            rule=first.get("rule"),
+            errors=fields,
+        )
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, error: HTTPException) -> JSONResponse:
+        unreadable = _unreadable_body(error)
+        if unreadable is not None:
+            return unreadable
         title = HTTPStatus(error.status_code).phrase
         response = problem(error.status_code, "http", title, str(error.detail))
         for name, value in (error.headers or {}).items():
@@ -131,4 +141,41 @@ def install(app: FastAPI) -> None:
         detail = f"an unexpected error occurred; quote request id {request_id}"
         response = problem(500, "internal", "Internal error", detail, request_id=request_id)
         response.headers["X-Request-Id"] = request_id
+        # This answer is sent outside every middleware, so it gets its security headers here.
+        security_headers = getattr(request.app.state, "security_headers", None)
+        if security_headers is not None:
+            security_headers.apply(response.headers, request.url.path)
         return response
+
+
+def _invalid_field(error: Any) -> dict[str, str]:
+    """One offending field of a malformed request: where, what is wrong, and the rule."""
+    kind = str(error["type"])
+    if kind == "json_invalid":  # the location is a character offset, not a field
+        reason = error.get("ctx", {}).get("error", "malformed")
+        position = error["loc"][-1]
+        return {
+            "field": "body",
+            "problem": f"not JSON: {reason} at character {position}",
+            "rule": "body.json",
+        }
+    field = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
+    # Pydantic's own checks are schema rules; the request-body rules carry their own names.
+    rule = kind if "." in kind else f"schema.{kind}"
+    return {"field": field, "problem": error["msg"], "rule": rule}
+
+
+def _unreadable_body(error: HTTPException) -> JSONResponse | None:
+    """A problem naming the rule for a body that could not be read, else ``None``."""
+    cause = error.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        detail = f"the body is not UTF-8: byte {cause.object[cause.start]:#04x} at {cause.start}"
+        return problem(
+            400, "unreadable-body", "Bad Request", detail, field="body", rule="body.utf-8"
+        )
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        detail = "a number in the body has more digits than any field accepts"
+        return problem(
+            400, "unreadable-body", "Bad Request", detail, field="body", rule="numbers.magnitude"
+        )
+    return None

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from subsidy.api.bodies import RequestBody
 from subsidy.api.deps import (
     CurrentUser,
     EngineDep,
@@ -37,10 +38,10 @@ Admin = Annotated[object, require_role(Role.ADMINISTRATOR)]
 Drafter = Annotated[object, require_role(Role.APPLICANT, Role.ADMINISTRATOR)]
 ReviewerRole = Annotated[object, require_role(Role.REVIEWER)]
 Approver = Annotated[object, require_role(Role.APPROVER)]
-Yen = Annotated[int, Field(ge=0, le=MAX_YEN, description="Whole yen")]
+Yen = Annotated[int, Field(ge=0, le=MAX_YEN, strict=True, description="Whole yen")]
 
 
-class CostLineBody(BaseModel):
+class CostLineBody(RequestBody):
     """One line of eligible cost in one fiscal year."""
 
     category: CostCategory = Field(description="The cost category (経費区分)")
@@ -48,7 +49,7 @@ class CostLineBody(BaseModel):
     amount: Yen
 
 
-class YearBudgetBody(BaseModel):
+class YearBudgetBody(RequestBody):
     """One fiscal year of the application: its cost lines and the grant requested."""
 
     fiscal_year: int = Field(
@@ -66,8 +67,10 @@ class YearBudgetBody(BaseModel):
         return YearBudget(self.fiscal_year, lines, self.requested)
 
 
-class ApplicationContent(BaseModel):
+class ApplicationContent(RequestBody):
     """What an applicant writes and may change while the application is a draft or returned."""
+
+    multiline_fields = frozenset({"purpose"})
 
     title: str = Field(max_length=200, description="The programme's title")
     purpose: str = Field(default="", description="What the programme is for")
@@ -89,7 +92,7 @@ class ApplicationIn(ApplicationContent):
     )
 
 
-class SubmissionIn(BaseModel):
+class SubmissionIn(RequestBody):
     """Submitting (or resubmitting) an application."""
 
     on: date | None = Field(
@@ -98,20 +101,24 @@ class SubmissionIn(BaseModel):
     )
 
 
-class ApplicationWithdrawalIn(BaseModel):
+class ApplicationWithdrawalIn(RequestBody):
     """Withdrawing an application before the decision."""
+
+    multiline_fields = frozenset({"reason"})
 
     reason: str = Field(description="Why the application is withdrawn")
 
 
-class ReviewerAssignmentIn(BaseModel):
+class ReviewerAssignmentIn(RequestBody):
     """A registered reviewer to assign."""
 
     reviewer_user_id: str = Field(description="The reviewer's user name", examples=["reviewer-a"])
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(RequestBody):
     """The acting reviewer's review."""
+
+    multiline_fields = frozenset({"comment"})
 
     scores: dict[str, int] = Field(
         description="A score from 0 to 5 for each rubric criterion",
@@ -121,7 +128,7 @@ class ReviewIn(BaseModel):
     comment: str = Field(default="", description="The reviewer's comment")
 
 
-class YearAmountBody(BaseModel):
+class YearAmountBody(RequestBody):
     """A decided grant amount for one fiscal year."""
 
     fiscal_year: int = Field(
@@ -130,8 +137,10 @@ class YearAmountBody(BaseModel):
     amount: Yen = Field(description="The grant decided for the year, in yen")
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(RequestBody):
     """The approver's decision; amounts, conditions and notice date only when approving."""
+
+    multiline_fields = frozenset({"conditions", "reason"})
 
     outcome: Literal["approved", "rejected", "returned"] = Field(
         description="Grant (交付決定), refuse, or return to the applicant for revision"

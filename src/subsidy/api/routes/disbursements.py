@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from subsidy.api.bodies import RequestBody
 from subsidy.api.deps import (
     CurrentUser,
     EngineDep,
@@ -31,8 +32,10 @@ Finance = Annotated[object, require_role(Role.FINANCE)]
 # No amount in this scheme comes near; the bound keeps every sum inside 64-bit columns.
 MAX_YEN = 10**15
 FiscalYear = Annotated[int, Path(ge=2000, le=2100, description="A fiscal year (April–March)")]
-Yen = Annotated[int, Field(ge=0, le=MAX_YEN, description="Whole yen")]
-PositiveYen = Annotated[int, Field(gt=0, le=MAX_YEN, description="Whole yen, more than zero")]
+Yen = Annotated[int, Field(ge=0, le=MAX_YEN, strict=True, description="Whole yen")]
+PositiveYen = Annotated[
+    int, Field(gt=0, le=MAX_YEN, strict=True, description="Whole yen, more than zero")
+]
 TODAY = "Today in Japan if omitted"
 
 
@@ -43,20 +46,16 @@ def visible_approval(engine: SubsidyEngine, user: Actor, approval_id: UUID) -> A
     return view
 
 
-class AdvanceIn(BaseModel):
+class AdvanceIn(RequestBody):
     """An advance payment (概算払), never beyond the decided amount in total."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: Literal["advance"] = Field(description="An advance")
     amount: PositiveYen = Field(description="Yen paid")
     paid_on: date | None = Field(default=None, description=f"The day paid. {TODAY}")
 
 
-class SettlementIn(BaseModel):
+class SettlementIn(RequestBody):
     """The settlement (精算払): determined less paid, computed by the engine."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: Literal["settlement"] = Field(description="A settlement")
     paid_on: date | None = Field(default=None, description=f"The day paid. {TODAY}")
@@ -69,7 +68,7 @@ class PaymentOut(BaseModel):
     amount: int = Field(description="Yen paid")
 
 
-class ActivityEndIn(BaseModel):
+class ActivityEndIn(RequestBody):
     """When the year's activity ends; the report falls due from it."""
 
     ends_on: date = Field(description="The last day of the year's activity")
@@ -81,7 +80,7 @@ class ReportDueOut(BaseModel):
     report_due_on: date = Field(description="The day the performance report is due")
 
 
-class CostLineIn(BaseModel):
+class CostLineIn(RequestBody):
     """One line of actual eligible cost."""
 
     category: CostCategory = Field(description="The cost category (経費区分)")
@@ -89,7 +88,7 @@ class CostLineIn(BaseModel):
     amount: Yen = Field(description="Yen spent")
 
 
-class ReportIn(BaseModel):
+class ReportIn(RequestBody):
     """The performance report (実績報告): the year's actual eligible cost."""
 
     cost_lines: list[CostLineIn] = Field(description="The year's actual cost lines")
@@ -98,7 +97,7 @@ class ReportIn(BaseModel):
     )
 
 
-class DeterminationIn(BaseModel):
+class DeterminationIn(RequestBody):
     """Determining the final amount (額の確定)."""
 
     on: date | None = Field(default=None, description=f"The day of determination. {TODAY}")
@@ -113,7 +112,7 @@ class DeterminedOut(BaseModel):
     determined: int = Field(description="The determined yen")
 
 
-class RepaymentIn(BaseModel):
+class RepaymentIn(RequestBody):
     """Money repaid against a year's repayment orders: principal, then 加算金, then 延滞金."""
 
     fiscal_year: int = Field(ge=2000, le=2100, description="The fiscal year repaid")

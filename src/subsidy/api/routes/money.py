@@ -12,6 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
+from subsidy.api.bodies import RequestBody
 from subsidy.api.deps import (
     CurrentUser,
     EngineDep,
@@ -36,7 +37,7 @@ NotApplicant = Annotated[
 ]
 
 
-class YearAmountIn(BaseModel):
+class YearAmountIn(RequestBody):
     """A decided amount for one fiscal year."""
 
     fiscal_year: int = Field(ge=2000, le=2100, description="The fiscal year", examples=[2024])
@@ -64,15 +65,19 @@ class ApprovalOut(BaseModel):
     total: int = Field(description="Decided yen over all years")
 
 
-class AmendmentIn(BaseModel):
+class AmendmentIn(RequestBody):
     """A change of the decided amounts (変更承認)."""
+
+    multiline_fields = frozenset({"reason"})
 
     amounts: list[YearAmountIn] = Field(min_length=1, description="Every year's new amount")
     reason: str = Field(min_length=1, description="Why the amounts change")
 
 
-class RevocationIn(BaseModel):
+class RevocationIn(RequestBody):
     """Revoking a decision (取消); everything paid is ordered back with 加算金."""
+
+    multiline_fields = frozenset({"ground"})
 
     ground: str = Field(min_length=1, description="The ground for revocation")
     on: date | None = Field(default=None, description=f"The day of revocation. {TODAY}")
@@ -81,8 +86,10 @@ class RevocationIn(BaseModel):
     )
 
 
-class WithdrawalIn(BaseModel):
+class WithdrawalIn(RequestBody):
     """The applicant withdraws (取下げ) within the scheme's period after the notice."""
+
+    multiline_fields = frozenset({"reason"})
 
     reason: str = Field(min_length=1, description="Why the applicant withdraws")
     on: date | None = Field(
@@ -90,8 +97,10 @@ class WithdrawalIn(BaseModel):
     )
 
 
-class BudgetIn(BaseModel):
+class BudgetIn(RequestBody):
     """A fiscal year's appropriation (予算) for the scheme."""
+
+    multiline_fields = frozenset({"reason"})
 
     amount: Yen = Field(description="Appropriated yen")
     reason: str = Field(default="当初予算", min_length=1, description="Why, e.g. 補正予算")

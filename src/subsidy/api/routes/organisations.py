@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from subsidy.api.bodies import RequestBody
 from subsidy.api.deps import (
     CurrentUser,
     EngineDep,
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["organisations"])
 Admin = Annotated[object, require_role(Role.ADMINISTRATOR)]
 
 
-class OrganisationIn(BaseModel):
+class OrganisationIn(RequestBody):
     """A body to register."""
 
     name: str = Field(min_length=1, max_length=200, examples=["千葉県いすみ市"])
@@ -53,7 +54,7 @@ class Created(BaseModel):
     id: UUID
 
 
-class AgreementIn(BaseModel):
+class AgreementIn(RequestBody):
     """An agreement to record."""
 
     party_ids: list[UUID] = Field(min_length=1)
@@ -61,8 +62,10 @@ class AgreementIn(BaseModel):
     flagged: bool = False
 
 
-class TerminationIn(BaseModel):
+class TerminationIn(RequestBody):
     """Ending an agreement."""
+
+    multiline_fields = frozenset({"reason"})
 
     on: date
     reason: str = Field(min_length=1)

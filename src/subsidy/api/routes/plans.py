@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from subsidy.api.bodies import RequestBody
 from subsidy.api.deps import (
     CurrentUser,
     EngineDep,
@@ -37,7 +38,7 @@ Admin = Annotated[object, require_role(Role.ADMINISTRATOR)]
 Drafter = Annotated[object, require_role(Role.APPLICANT, Role.ADMINISTRATOR)]
 
 
-class MeasureBody(BaseModel):
+class MeasureBody(RequestBody):
     """One training measure in one fiscal year."""
 
     fiscal_year: int = Field(
@@ -52,7 +53,7 @@ class MeasureBody(BaseModel):
     planned_participants: int = Field(description="People expected to take part (at least 1)")
 
 
-class IndicatorBody(BaseModel):
+class IndicatorBody(RequestBody):
     """A target the plan measures itself by, e.g. 研修修了者数 40 人."""
 
     name: str = Field(description="What is counted", examples=["研修修了者数"])
@@ -60,7 +61,7 @@ class IndicatorBody(BaseModel):
     unit: str = Field(description="The unit of the target", examples=["人"])
 
 
-class PlanContentBody(BaseModel):
+class PlanContentBody(RequestBody):
     """One version of an Action Plan's content."""
 
     title: str = Field(max_length=200, description="The plan's title")
@@ -108,7 +109,7 @@ class PlanIn(PlanContentBody):
     owner_id: UUID = Field(description="The organisation whose plan it is")
 
 
-class AdoptionIn(BaseModel):
+class AdoptionIn(RequestBody):
     """Adopting a draft plan."""
 
     on: date | None = Field(
@@ -117,8 +118,10 @@ class AdoptionIn(BaseModel):
     )
 
 
-class RevisionIn(BaseModel):
+class RevisionIn(RequestBody):
     """A new version of an adopted plan."""
+
+    multiline_fields = frozenset({"reason"})
 
     content: PlanContentBody = Field(description="The revised content")
     reason: str = Field(description="Why the plan changes")
@@ -128,8 +131,10 @@ class RevisionIn(BaseModel):
     )
 
 
-class ExceptionIn(BaseModel):
+class ExceptionIn(RequestBody):
     """An exception to the scheme's minimum plan length."""
+
+    multiline_fields = frozenset({"reason"})
 
     reason: str = Field(description="Why this plan may be shorter than the scheme's minimum")
 
