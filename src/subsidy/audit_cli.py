@@ -14,18 +14,30 @@ from subsidy.application import SubsidyEngine
 from subsidy.application.audit_bundle import BundleSummary, Selection, write_bundle
 from subsidy.application.integrity import Digest, Verification, take_digest, verify
 from subsidy.application.signing import DigestSigner, DigestVerifier
-from subsidy.bootstrap import build_engine, configure_logging, digest_signer
-from subsidy.domain.errors import SubsidyError
+from subsidy.bootstrap import configure_logging, digest_signer
+from subsidy.domain.errors import InvalidValue, SubsidyError
 from subsidy.domain.wareki import parse_date
+from subsidy.persistence.storage import event_store_environment
 from subsidy.settings import Settings
 
 audit_app = typer.Typer(help="The tamper-evident history: digests, verification, keys.")
 
 
 def _engine() -> tuple[SubsidyEngine, Settings]:
+    """A read-only view of the store: auditing creates no table, file or event."""
     settings = Settings()
     configure_logging(settings)
-    return build_engine(settings), settings
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        typer.echo(f"error: no event store at {url.removeprefix('sqlite:///')}", err=True)
+        raise typer.Exit(code=2)
+    return SubsidyEngine(event_store_environment(url, create_tables=False)), settings
+
+
+def _unverifiable(error: Exception) -> typer.Exit:
+    """Anything but a verdict (a missing table, no permission): exit 2, never 0 or 1."""
+    typer.echo(f"error: could not verify: {type(error).__name__}: {error}", err=True)
+    return typer.Exit(code=2)
 
 
 def _fail(error: SubsidyError) -> typer.Exit:
@@ -39,12 +51,24 @@ def digest_command(
         Path | None, typer.Option("--output", "-o", help="Also save the digest to this file")
     ] = None,
 ) -> None:
-    """Print the chain's head (position and SHA-256 link), signed if a key is configured."""
+    """Print the chain's head (position and SHA-256 link), signed if a key is configured.
+
+    Before signing, the whole chain is verified; a broken one is reported and not signed.
+    """
     engine, settings = _engine()
     try:
-        digest = take_digest(engine, signer=digest_signer(settings), now=engine.now())
+        signer = digest_signer(settings)
+        if signer is not None:  # a signature endorses the history: only one that verifies
+            checked = verify(engine)
+            if not checked.ok:
+                _report(checked, None)
+        digest = take_digest(engine, signer=signer, now=engine.now())
     except SubsidyError as error:
         raise _fail(error) from None
+    except typer.Exit:
+        raise
+    except Exception as error:
+        raise _unverifiable(error) from None
     text = digest.to_json()
     if output is not None:
         output.write_text(text, encoding="utf-8")
@@ -63,12 +87,15 @@ def verify_command(
             "--public-key", exists=True, dir_okay=False, help="Check the digest's signature"
         ),
     ] = None,
+    skip_signature: Annotated[
+        bool, typer.Option("--skip-signature", help="Check a signed digest's chain only")
+    ] = False,
 ) -> None:
     """Re-walk the whole chain; exit 1 naming the first bad position if anything was altered."""
     engine, settings = _engine()
     try:
         digest = Digest.from_json(digest_file.read_text("utf-8")) if digest_file else None
-        verifier = _verifier(public_key, settings, digest)
+        verifier = _verifier(public_key, settings, digest, skip_signature=skip_signature)
         total = engine.recorder.max_notification_id() or 0
         with typer.progressbar(
             length=total, label="verifying", file=sys.stderr, show_pos=True
@@ -76,21 +103,40 @@ def verify_command(
             result = verify(engine, digest, verifier=verifier, on_progress=bar.update)
     except SubsidyError as error:
         raise _fail(error) from None
+    except typer.Exit:
+        raise
+    except Exception as error:
+        raise _unverifiable(error) from None
     _report(result, digest)
 
 
 def _verifier(
-    public_key: Path | None, settings: Settings, digest: Digest | None
+    public_key: Path | None, settings: Settings, digest: Digest | None, *, skip_signature: bool
 ) -> DigestVerifier | None:
     if public_key is not None:
+        if digest is None:
+            raise InvalidValue("--public-key checks a digest's signature: give --digest too")
         return DigestVerifier.from_pem_file(public_key)
+    if digest is None or digest.signature is None or skip_signature:
+        return None
     signer = digest_signer(settings)
-    if signer is not None and digest is not None and digest.signature is not None:
-        return signer.verifier()
-    return None
+    if signer is None:
+        raise InvalidValue(
+            "the digest is signed: give --public-key to check the signature "
+            "(or --skip-signature to check the chain alone)"
+        )
+    return signer.verifier()
 
 
 def _report(result: Verification, digest: Digest | None) -> None:
+    for broken in result.snapshot_breaks:
+        typer.echo(
+            f"FAILED snapshot of {broken.aggregate_id} at version {broken.version}: "
+            f"{broken.reason}",
+            err=True,
+        )
+    if result.snapshot_breaks and result.first_break is None:
+        raise typer.Exit(code=1)
     if result.first_break is not None:
         typer.echo(
             f"FAILED at position {result.first_break.position}: {result.first_break.reason}",
@@ -152,6 +198,10 @@ def export_command(
             summary = _export_to_file(engine, output, selection, settings)
     except SubsidyError as error:
         raise _fail(error) from None
+    except typer.Exit:
+        raise
+    except Exception as error:
+        raise _unverifiable(error) from None
     typer.echo(f"{summary.events} events exported, digest at {summary.digest.position}", err=True)
     if summary.verification.first_break is not None:
         broken = summary.verification.first_break
@@ -171,5 +221,7 @@ def _export_to_file(
         summary = write_bundle(
             engine, file, selection, signer=digest_signer(settings), on_progress=bar.update
         )
+        file.flush()
+        os.fsync(file.fileno())
     partial.replace(output)  # a bundle on disk is always whole
     return summary

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
-from sqlalchemy import Engine, MetaData, select
+from sqlalchemy import Engine, MetaData, create_engine, select
 
 from subsidy.application import SubsidyEngine
 from subsidy.bootstrap import build_read_models, build_runners
@@ -127,6 +127,17 @@ def rebuilt_rows(engine: SubsidyEngine) -> dict[str, list[tuple[Any, ...]]]:
     for runner in build_runners(engine, fresh):
         runner.catch_up()
     return read_model_rows(fresh)
+
+
+def observer(url: str) -> Engine:
+    """A connection for watching positions that never takes the write lock.
+
+    The read models' own engine begins SQLite transactions IMMEDIATE, which would make the
+    watcher queue for the lock behind the workers it watches.
+    """
+    if url.startswith("sqlite:///"):
+        return create_engine(url)
+    return build_read_models(Settings(database_url=url))
 
 
 def positions(db: Engine) -> dict[str, int]:

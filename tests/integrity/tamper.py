@@ -68,6 +68,42 @@ class Tamperer:
         state[offset] ^= 0x01
         self._set_state(position, bytes(state))
 
+    def set_link(self, position: int, link: bytes) -> None:
+        with self._cursor() as cursor:
+            cursor.execute(
+                self._sql("UPDATE {chain} SET link = ? WHERE notification_id = ?"), (link, position)
+            )
+
+    def set_state(self, position: int, state: bytes) -> None:
+        self._set_state(position, state)
+
+    def upper_case_id(self, position: int) -> None:
+        """SQLite keeps ids as hex text: the same UUID in capitals is another aggregate's key."""
+        with self._cursor() as cursor:
+            cursor.execute(
+                self._sql(
+                    "UPDATE {events} SET originator_id = upper(originator_id) WHERE {pos} = ?"
+                ),
+                (position,),
+            )
+
+    def snapshot_rows(self) -> list[tuple[Any, int, bytes]]:
+        table = "subsidy_snapshots" if self.postgres else "stored_snapshots"
+        with self._cursor() as cursor:
+            cursor.execute(f"SELECT originator_id, originator_version, state FROM {table}")
+            return [(o, v, bytes(s)) for o, v, s in cursor.fetchall()]
+
+    def set_snapshot_state(self, originator: Any, version: int, state: bytes) -> None:
+        table = "subsidy_snapshots" if self.postgres else "stored_snapshots"
+        with self._cursor() as cursor:
+            cursor.execute(
+                self._sql(
+                    f"UPDATE {table} SET state = ? "
+                    "WHERE originator_id = ? AND originator_version = ?"
+                ),
+                (state, originator, version),
+            )
+
     def _set_state(self, position: int, state: bytes) -> None:
         with self._cursor() as cursor:
             cursor.execute(

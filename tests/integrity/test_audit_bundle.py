@@ -26,22 +26,41 @@ from tamper import Tamperer
 JAPAN = ZoneInfo("Asia/Tokyo")
 
 
-def recomputed_link(entry: dict[str, Any]) -> str:
-    """The link as docs/reliability.md tells an auditor to compute it, without the engine."""
-    originator = str(UUID(entry["aggregate_id"])).encode()
-    topic = entry["stored"]["topic"].encode()
-    digest = hashlib.sha256(bytes.fromhex(entry["previous_link"]))
-    digest.update(entry["position"].to_bytes(8, "big"))
-    digest.update(len(originator).to_bytes(4, "big") + originator)
-    digest.update(entry["aggregate_version"].to_bytes(8, "big", signed=True))
-    digest.update(len(topic).to_bytes(4, "big") + topic)
-    digest.update(bytes.fromhex(entry["stored"]["state_sha256"]))
+def link(previous: str, position: int, stored_id: str, version: int, topic: str, state: str) -> str:
+    """A link as docs/reliability.md tells an auditor to compute it, without the engine."""
+    digest = hashlib.sha256(bytes.fromhex(previous))
+    digest.update(position.to_bytes(8, "big"))
+    digest.update(len(stored_id.encode()).to_bytes(4, "big") + stored_id.encode())
+    digest.update(version.to_bytes(8, "big", signed=True))
+    digest.update(len(topic.encode()).to_bytes(4, "big") + topic.encode())
+    digest.update(bytes.fromhex(state))
     return digest.hexdigest()
+
+
+def recomputed_link(entry: dict[str, Any]) -> str:
+    stored = entry["stored"]
+    return link(
+        entry["previous_link"],
+        entry["position"],
+        UUID(entry["aggregate_id"]).hex,
+        entry["aggregate_version"],
+        stored["topic"],
+        stored["state_sha256"],
+    )
+
+
+def chain_links(bundle: dict[str, Any]) -> dict[int, str]:
+    """Every link, recomputed from the bundle's chain section from the first event on."""
+    links, previous = {}, "00" * 32
+    for position, stored_id, version, topic, state in bundle["chain"]:
+        previous = link(previous, position, stored_id, version, topic, state)
+        links[position] = previous
+    return links
 
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, UUID]:
-    """A SQLite store with an approved application; returns its URL and the application's id."""
+    """A SQLite store with an approved application; returns its URL and the approval's id."""
     url = f"sqlite:///{tmp_path / 'events.sqlite3'}"
     monkeypatch.setenv("SUBSIDY_DATABASE_URL", url)
     engine = make_engine(url)
@@ -61,23 +80,26 @@ def export(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any] | None, str]
 def test_an_aggregate_bundle_holds_its_events_with_links_an_auditor_can_recompute(
     store: tuple[str, UUID], tmp_path: Path
 ) -> None:
-    url, application_id = store
+    url, approval_id = store
 
-    code, bundle, output = export(tmp_path, "--aggregate", str(application_id))
+    code, bundle, output = export(tmp_path, "--aggregate", str(approval_id))
 
     assert code == 0, output
     assert bundle is not None
     engine = make_engine(url)
-    expected = engine.recorder.select_events(application_id)
+    expected = engine.recorder.select_events(approval_id)
     events = bundle["events"]
     assert [e["aggregate_version"] for e in events] == [e.originator_version for e in expected]
-    assert {e["aggregate_id"] for e in events} == {str(application_id)}
+    assert {e["aggregate_id"] for e in events} == {str(approval_id)}
     for entry in events:
         state = base64.b64decode(entry["stored"]["state_base64"])
         assert hashlib.sha256(state).hexdigest() == entry["stored"]["state_sha256"]
         assert recomputed_link(entry) == entry["link"]
         assert entry["actor"]["user_id"]
     assert bundle["verification"]["ok"] is True
+    links = chain_links(bundle)
+    assert links[max(links)] == bundle["digest"]["link"]  # the chain ends at the digest
+    assert all(links[e["position"]] == e["link"] for e in events)  # each event is on it
     digest = Digest(**bundle["digest"])
     assert digest.position == engine.recorder.max_notification_id()
     assert verify(engine, digest).ok
@@ -132,10 +154,10 @@ def test_credentials_are_withheld_but_their_links_still_check(
 def test_a_broken_chain_is_reported_in_the_bundle_and_the_exit_code(
     store: tuple[str, UUID], tmp_path: Path
 ) -> None:
-    url, application_id = store
+    url, approval_id = store
     Tamperer(url).flip_byte(3)
 
-    code, bundle, output = export(tmp_path, "--aggregate", str(application_id))
+    code, bundle, output = export(tmp_path, "--aggregate", str(approval_id))
 
     assert code == 1
     assert "FAILED at position 3" in output
@@ -177,3 +199,19 @@ def test_dates_may_be_given_in_the_japanese_era(store: tuple[str, UUID], tmp_pat
         datetime.fromisoformat(e["recorded_at"]).astimezone(JAPAN).date() for e in bundle["events"]
     }
     assert recorded == {today}
+
+
+def test_a_bundle_whose_events_were_edited_or_dropped_no_longer_matches_its_chain(
+    store: tuple[str, UUID], tmp_path: Path
+) -> None:
+    _, approval_id = store
+    _, bundle, _ = export(tmp_path, "--aggregate", str(approval_id))
+    assert bundle is not None
+    events = bundle["events"]
+    forged = dict(events[0], stored=dict(events[0]["stored"], state_sha256="ab" * 32))
+
+    links = chain_links(bundle)
+    chosen = {p for p, stored_id, *_ in bundle["chain"] if stored_id == approval_id.hex}
+
+    assert recomputed_link(forged) != links[forged["position"]]
+    assert chosen == {e["position"] for e in events}  # dropping one would show here

@@ -18,6 +18,7 @@ from subsidy.persistence.chain import GENESIS
 from subsidy.persistence.storage import event_store_environment
 
 from builders import World
+from conftest import make_engine
 
 
 def test_an_empty_store_has_a_digest_at_position_zero() -> None:
@@ -91,7 +92,10 @@ def test_a_store_without_the_chain_is_refused() -> None:
         ('{"position": true, "link": "' + "0" * 64 + '"}', "position"),
         ('{"position": 3, "link": "xyz"}', "64 hexadecimal"),
         ('{"position": 3, "link": "' + "0" * 64 + '", "extra": 1}', "unknown fields: extra"),
-        ('{"position": 3, "link": "' + "0" * 64 + '", "algorithm": "md5"}', "algorithm"),
+        (
+            '{"position": 3, "link": "' + "0" * 64 + '", "taken_at": "t", "algorithm": "md5"}',
+            "algorithm",
+        ),
     ],
 )
 def test_a_malformed_digest_file_is_refused_with_the_rule(text: str, rule: str) -> None:
@@ -102,7 +106,9 @@ def test_a_malformed_digest_file_is_refused_with_the_rule(text: str, rule: str) 
 def test_the_command_line_signs_with_the_configured_key_and_checks_the_public_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SUBSIDY_DATABASE_URL", f"sqlite:///{tmp_path / 'e.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'e.sqlite3'}"
+    monkeypatch.setenv("SUBSIDY_DATABASE_URL", url)
+    make_engine(url).close()
     private, public = tmp_path / "center.pem", tmp_path / "center.pub.pem"
     cli = CliRunner()
     assert cli.invoke(app, ["audit", "keygen", str(private), str(public)]).exit_code == 0
@@ -132,3 +138,40 @@ def test_keygen_refuses_to_overwrite_a_key(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert existing.read_text() == "keep me"
+
+
+def test_a_signed_digest_is_not_taken_on_trust_without_a_public_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'e.sqlite3'}"
+    monkeypatch.setenv("SUBSIDY_DATABASE_URL", url)
+    make_engine(url).close()
+    private, public = tmp_path / "k.pem", tmp_path / "k.pub.pem"
+    cli = CliRunner()
+    cli.invoke(app, ["audit", "keygen", str(private), str(public)])
+    monkeypatch.setenv("SUBSIDY_DIGEST_SIGNING_KEY", str(private))
+    saved = tmp_path / "digest.json"
+    cli.invoke(app, ["audit", "digest", "--output", str(saved)])
+    monkeypatch.delenv("SUBSIDY_DIGEST_SIGNING_KEY")  # an auditor's machine has no server key
+
+    unchecked = cli.invoke(app, ["audit", "verify", "--digest", str(saved)])
+    chain_only = cli.invoke(app, ["audit", "verify", "--digest", str(saved), "--skip-signature"])
+    key_alone = cli.invoke(app, ["audit", "verify", "--public-key", str(public)])
+
+    assert unchecked.exit_code == 2
+    assert "the digest is signed: give --public-key" in unchecked.output
+    assert chain_only.exit_code == 0, chain_only.output
+    assert key_alone.exit_code == 2
+    assert "give --digest too" in key_alone.output
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ('{"position": 0, "link": "' + "f" * 64 + '", "taken_at": "x"}', "empty chain"),
+        ('{"position": 3, "link": "' + "0" * 64 + '"}', "taken_at"),
+    ],
+)
+def test_digest_files_that_cannot_be_what_they_claim_are_refused(text: str, rule: str) -> None:
+    with pytest.raises(InvalidValue, match=rule):
+        Digest.from_json(text)

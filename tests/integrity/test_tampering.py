@@ -123,3 +123,21 @@ def test_events_added_after_a_digest_still_verify_against_it(
 
     assert code == 0, output
     assert "the history up to the digest's position" in output
+
+
+def test_an_edited_link_fails_at_its_position(store: Tamperer) -> None:
+    store.set_link(15, bytes(32))
+
+    code, output = audit("verify")
+
+    assert code == 1
+    assert "FAILED at position 15: the event does not match its chain link" in output
+
+
+def test_an_event_whose_state_was_emptied_fails_at_its_position(store: Tamperer) -> None:
+    store.set_state(12, b"")
+
+    code, output = audit("verify")
+
+    assert code == 1
+    assert "FAILED at position 12" in output

@@ -1,9 +1,11 @@
 """Audit bundles: the events an auditor asked for, with their chain links and the digest.
 
-The bundle is written while the whole chain is walked (and so verified) from the first event:
-every selected event carries who, when, what, why and the rule, its stored topic and the SHA-256
-of its stored state (the state itself too, except for API credentials), its link and the link
-before it, so that each link can be recomputed outside the engine. The bundle ends with the
+The bundle is written while the whole chain is walked (and so verified) from the first event.
+Its ``chain`` section lists what every link of the store covers (position, originator id as
+stored, version, topic, the state's SHA-256), so an auditor can recompute the whole chain from
+the first event to the signed digest without the engine, and so prove the selection complete and
+unaltered. Each selected event carries who, when, what, why and the rule, its stored state
+(except for API credentials), its link and the link before it. The bundle ends with the
 verification's outcome and the digest of the chain's head as walked, signed when a key is set.
 """
 
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -82,20 +86,30 @@ def write_bundle(
     now: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> BundleSummary:
-    """Stream the bundle for ``selection`` to ``out`` as one JSON document."""
+    """Stream the bundle for ``selection`` to ``out`` as one JSON document.
+
+    The chosen events are spooled to a temporary file while the ``chain`` section (one compact
+    row per event of the store) streams out, so memory stays flat however long the log.
+    """
     exported_at = (now or datetime.now(JAPAN)).isoformat()
     out.write(f'{{"format": "{FORMAT}",\n"exported_at": {json.dumps(exported_at)},\n')
-    out.write(f'"selection": {json.dumps(selection.as_json())},\n"events": [\n')
-    written = 0
+    out.write(f'"selection": {json.dumps(selection.as_json())},\n"chain": [\n')
+    written = walked = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as chosen:
 
-    def keep(row: ChainedRow, previous: bytes) -> None:
-        nonlocal written
-        entry = _entry(engine, row, previous, selection)
-        if entry is not None:
-            out.write((",\n" if written else "") + json.dumps(entry, ensure_ascii=False))
-            written += 1
+        def keep(row: ChainedRow, previous: bytes) -> None:
+            nonlocal written, walked
+            out.write((",\n" if walked else "") + json.dumps(_chain_row(row)))
+            walked += 1
+            entry = _entry(engine, row, previous, selection)
+            if entry is not None:
+                chosen.write((",\n" if written else "") + json.dumps(entry, ensure_ascii=False))
+                written += 1
 
-    result, head_link = verify_rows(chain_of(engine), on_row=keep, on_progress=on_progress)
+        result, head_link = verify_rows(chain_of(engine), on_row=keep, on_progress=on_progress)
+        out.write('\n],\n"events": [\n')
+        chosen.seek(0)
+        shutil.copyfileobj(chosen, out)
     digest = Digest(position=result.head, link=head_link.hex(), taken_at=exported_at)
     if signer is not None:
         digest = replace(
@@ -109,6 +123,20 @@ def write_bundle(
     out.write(f'\n],\n"verification": {json.dumps(verification, ensure_ascii=False)},\n')
     out.write(f'"digest": {json.dumps(digest.__dict__)}\n}}\n')
     return BundleSummary(written, result, digest)
+
+
+def _chain_row(row: ChainedRow) -> list[Any]:
+    """What a link covers, as stored: position, originator id, version, topic, state's SHA-256."""
+    event = row.event
+    originator = event.originator_id
+    stored_id = originator.hex if isinstance(originator, UUID) else str(originator)
+    return [
+        row.position,
+        stored_id,
+        event.originator_version,
+        event.topic,
+        state_hash(event.state).hex(),
+    ]
 
 
 def _entry(

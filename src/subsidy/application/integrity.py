@@ -16,6 +16,7 @@ from typing import Any
 from eventsourcing.application import Application
 
 from subsidy.application.signing import DigestSigner, DigestVerifier
+from subsidy.application.snapshot_check import SnapshotBreak, snapshot_breaks
 from subsidy.domain.errors import InvalidValue, RuleViolation
 from subsidy.persistence.chain import GENESIS, ChainedRow, ChainReader, link_hash
 
@@ -70,6 +71,10 @@ class Digest:
             raise InvalidValue("the digest's position must be a whole number, 0 or more")
         if not isinstance(link, str) or len(link) != 64 or not _is_hex(link):
             raise InvalidValue("the digest's link must be 64 hexadecimal characters")
+        if position == 0 and link != GENESIS.hex():
+            raise InvalidValue("a digest at position 0 must hold the link of an empty chain")
+        if not isinstance(data.get("taken_at"), str):
+            raise InvalidValue("the digest's taken_at must be text (an ISO 8601 instant)")
         if data.get("algorithm", ALGORITHM) != ALGORITHM:
             raise InvalidValue(f"the digest's algorithm must be {ALGORITHM}")
         for name in ("taken_at", "signature", "public_key"):
@@ -95,11 +100,13 @@ class Verification:
     head: int
     first_break: Break | None
     signature_checked: bool = False
+    snapshot_breaks: tuple[SnapshotBreak, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """Whether every event is linked as stored and the digest (if any) still holds."""
-        return self.first_break is None
+        """Whether every event is linked as stored, every snapshot matches its events and the
+        digest (if any) still holds."""
+        return self.first_break is None and not self.snapshot_breaks
 
     @property
     def first_bad_position(self) -> int | None:
@@ -150,7 +157,12 @@ def verify(
     walk = _Walk(chain, digest)
     walk.run(on_progress)
     extra = (walk.digest_break(), _forged(digest, verifier))
-    return walk.outcome(extra, signature_checked=digest is not None and verifier is not None)
+    outcome = walk.outcome(extra, signature_checked=digest is not None and verifier is not None)
+    # Snapshots are checked against events only once the events themselves verified.
+    if outcome.first_break is None:
+        snapshots = tuple(snapshot_breaks(engine, walk.originators))
+        outcome = replace(outcome, snapshot_breaks=snapshots)
+    return outcome
 
 
 def verify_rows(
@@ -179,6 +191,7 @@ class _Walk:
         self.previous, self.head, self.checked = GENESIS, 0, 0
         self.first_break: Break | None = None
         self.link_at_digest: bytes | None = None
+        self.originators: set[Any] = set()
 
     def run(self, on_progress: Callable[[int], None] | None) -> None:
         while self.first_break is None:
@@ -199,6 +212,7 @@ class _Walk:
                     break
                 if self.on_row is not None:
                     self.on_row(row, self.previous)
+                self.originators.add(row.event.originator_id)
                 self.previous, self.head, self.checked = expected, row.position, self.checked + 1
                 if self.digest is not None and row.position == self.digest.position:
                     self.link_at_digest = expected

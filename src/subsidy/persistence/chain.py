@@ -40,8 +40,9 @@ GENESIS = bytes(32)
 def link_hash(previous: bytes, position: int, event: StoredEvent) -> bytes:
     """The chain link of ``event`` stored at ``position`` after the link ``previous``.
 
-    SHA-256 over the previous link, the position, the length-prefixed originator id and topic,
-    the version and the SHA-256 of the state: no two different events encode to the same bytes.
+    SHA-256 over the previous link, the position, the length-prefixed originator id (a UUID as
+    its 32 hex digits) and topic, the version and the SHA-256 of the state: no two different
+    stored rows encode to the same bytes.
     """
     originator = _canonical_id(event.originator_id).encode()
     topic = event.topic.encode()
@@ -61,10 +62,13 @@ def state_hash(state: bytes) -> bytes:
 
 
 def _canonical_id(originator_id: object) -> str:
-    try:
-        return str(UUID(str(originator_id)))
-    except ValueError:
-        return str(originator_id)
+    # The id exactly as stored: a UUID as its 32 lower-case hex digits (SQLite keeps that text;
+    # PostgreSQL's uuid column reads back as a UUID); any other text as it is. An edit that
+    # changes the stored text (upper case, hyphens) changes the link, as it changes which
+    # aggregate the event belongs to.
+    if isinstance(originator_id, UUID):
+        return originator_id.hex
+    return str(originator_id)
 
 
 def stored_bytes(value: object) -> bytes:
@@ -309,9 +313,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                         originator_id=row["originator_id"],
                         originator_version=row["originator_version"],
                         topic=row["topic"],
-                        state=bytes(row["state"]),
+                        state=stored_bytes(row["state"]),
                     ),
-                    link=None if row["link"] is None else bytes(row["link"]),
+                    link=None if row["link"] is None else stored_bytes(row["link"]),
                 )
                 for row in curs.fetchall()
             ]
