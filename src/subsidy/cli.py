@@ -8,7 +8,7 @@ import signal
 import threading
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import typer
@@ -34,6 +34,7 @@ from subsidy.importing.agreements_csv import read_agreements
 from subsidy.ledger_cli import ledger_app
 from subsidy.persistence import backup as store_backup
 from subsidy.projections import tracking
+from subsidy.projections.rebuild import rebuild_all
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.settings import Settings
 
@@ -223,15 +224,15 @@ def rebuild_projections(
 ) -> None:
     """Rebuild read models in shadow tables and swap them in; the old ones serve meanwhile."""
     _engine, runners, _ = _runners(names)  # the engine must outlive its runners
-    for runner in runners:
-        with typer.progressbar(length=1, label=runner.projection.name) as bar:
+    with typer.progressbar(length=1, label="rebuilding in one pass") as bar:
 
-            def progress(position: int, head: int, bar: Any = bar) -> None:
-                bar.length = max(head, 1)
-                bar.update(position - bar.pos)
+        def progress(position: int, head: int) -> None:
+            bar.length = max(head, 1)
+            bar.update(position - bar.pos)
 
-            applied = runner.rebuild(progress)
-        typer.echo(f"{runner.projection.name}: rebuilt from {applied} events")
+        applied = rebuild_all(runners, progress)
+    for name, count in applied.items():
+        typer.echo(f"{name}: rebuilt from {count} events")
 
 
 @projections_app.command("parked")

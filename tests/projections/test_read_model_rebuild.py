@@ -1,26 +1,36 @@
-"""Every read model rebuilds row for row after the demo, and shadow tables never clash."""
+"""Every read model rebuilds row for row in one pass, a failed rebuild changes nothing, and
+shadow tables never clash."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, inspect
 
+from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.budget import YearAmount
 from subsidy.projections.applications import Applications, list_applications
+from subsidy.projections.audit_log import AuditLog
 from subsidy.projections.base import Projection
+from subsidy.projections.batch import Batch
 from subsidy.projections.database import read_model_engine
+from subsidy.projections.ledger import Ledger
+from subsidy.projections.rebuild import rebuild_all
 from subsidy.projections.registry import all_projections, read_model_metadata
 
+from builders import World
 from conftest import ALL_STORES
-from projection_helpers import snapshot
+from projection_helpers import read_models, runner_for, snapshot
 from read_model_helpers import catch_up, demo_engine, query
 
 READ_MODELS: list[Projection] = all_projections()
 DEMO_ADMIN = Actor("admin-yamada", Role.ADMINISTRATOR)
 DEMO_APPROVER = Actor("approver-kobayashi", Role.APPROVER)
+FINANCE = Actor("finance", Role.FINANCE)
 
 
 @pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
@@ -43,15 +53,75 @@ def test_a_rebuild_gives_the_rows_that_following_the_log_gave(store_url: str) ->
         )
         runners = [catch_up(engine, db, projection) for projection in READ_MODELS]
         incremental = {r.projection.name: snapshot(db, r.projection) for r in runners}
+        reached: list[int] = []
 
-        for runner in runners:
-            runner.rebuild()
+        applied = rebuild_all(runners, lambda at, head: reached.append(at), batch_size=40)
 
         for runner in runners:
             rebuilt = snapshot(db, runner.projection)
             assert rebuilt == incremental[runner.projection.name]
             assert all(rebuilt.values()), f"{runner.projection.name} left a table empty"
             assert runner.status().lag == 0
+        assert applied == followed_counts(engine)
+        assert reached == sorted(reached)
+        assert reached[-1] == engine.recorder.max_notification_id()
+        assert shadow_tables(db) == []
+
+
+def followed_counts(engine: SubsidyEngine) -> dict[str, int]:
+    """Per read model, how many stored events are of the topics it follows."""
+    topics = [n.topic for n in engine.recorder.select_notifications(1, 100_000)]
+    return {p.name: sum(1 for t in topics if not p.topics or t in p.topics) for p in READ_MODELS}
+
+
+def shadow_tables(db: Engine) -> list[str]:
+    return [name for name in inspect(db).get_table_names() if "__rebuild_" in name]
+
+
+class RefusingLedger(Ledger):
+    """A ledger whose code cannot apply payments (a rebuild meets the bug)."""
+
+    def open_batch(self, tables: dict[str, Table], conn: Connection | None) -> Batch:
+        return _Refusing(super().open_batch(tables, conn))
+
+
+class _Refusing(Batch):
+    def __init__(self, inner: Batch) -> None:
+        super().__init__({}, None)
+        self.inner = inner
+
+    def apply(self, event: Any, position: int) -> None:
+        if type(event).__name__ == "PaymentRecorded":
+            raise ValueError("cannot apply a payment")
+        self.inner.apply(event, position)
+
+    def flush(self, conn: Connection) -> None:
+        self.inner.flush(conn)
+
+
+@pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
+def test_a_rebuild_that_fails_leaves_the_live_tables_as_they_were(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    approval_id = World.build(engine).approved()
+    engine.record_advance(FINANCE, approval_id, 2024, amount=600_000, paid_on=date(2024, 6, 3))
+    db = read_models(store_url)
+    runners = [catch_up(engine, db, p) for p in (AuditLog(), Ledger())]
+    before = {r.projection.name: (snapshot(db, r.projection), r.status()) for r in runners}
+    broken = runner_for(engine, db, RefusingLedger())
+
+    with pytest.raises(ValueError, match="cannot apply a payment"):
+        rebuild_all([runners[0], broken], batch_size=10)
+
+    assert {r.projection.name: (snapshot(db, r.projection), r.status()) for r in runners} == before
+    assert shadow_tables(db) == []
+
+
+def test_runners_on_different_databases_cannot_share_a_pass(engine: SubsidyEngine) -> None:
+    runners = [runner_for(engine, read_models("memory://"), p) for p in READ_MODELS[:2]]
+
+    with pytest.raises(ValueError, match="one log and one database"):
+        rebuild_all(runners)
 
 
 def test_every_table_and_index_carries_the_suffix_so_shadows_sit_beside_live_tables() -> None:

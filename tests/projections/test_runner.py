@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from uuid import uuid4
 
 import pytest
@@ -15,6 +15,7 @@ from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
 from subsidy.projections import tracking
 from subsidy.projections.audit_log import AuditLog, audit_events
+from subsidy.projections.batch import Batch
 from subsidy.projections.ledger import Ledger, ledger_rows, ledger_totals
 from subsidy.projections.runner import ProjectionStopped
 from subsidy.projections.worker import lock_key
@@ -180,6 +181,56 @@ def test_the_skip_policy_parks_and_goes_on(engine: SubsidyEngine, store_url: str
         parked = tracking.parked_events(conn, "failing")
     assert len(parked) == 3  # one reservation per fiscal year of the approval
     assert runner.status().lag == 0
+
+
+class UnwritableReservations(AuditLog):
+    """An audit log whose rows for reservations the database refuses, when the batch is written."""
+
+    name: ClassVar[str] = "unwritable"
+
+    def open_batch(self, tables: dict[str, Table], conn: Connection | None) -> Batch:
+        batch = super().open_batch(tables, conn)
+        return _NullDetails(batch)
+
+
+class _NullDetails(Batch):
+    def __init__(self, inner: Batch) -> None:
+        super().__init__({}, None)
+        self.inner = inner
+
+    def apply(self, event: Any, position: int) -> None:
+        self.inner.apply(event, position)
+        if type(event).__name__ == "Reserved":
+            cast(Any, self.inner).log.pending[-1]["details"] = None
+
+    def flush(self, conn: Connection) -> None:
+        self.inner.flush(conn)
+
+
+@pytest.mark.parametrize("policy", ["stop", "skip"])
+def test_an_event_the_database_refuses_at_the_bulk_write_is_parked(
+    engine: SubsidyEngine, store_url: str, policy: str
+) -> None:
+    World.build(engine).approved()
+    db = read_models(store_url)
+    runner = runner_for(engine, db, UnwritableReservations(), policy=policy, batch_size=1000)
+
+    runner.run_batch()
+
+    with db.connect() as conn:
+        parked = tracking.parked_events(conn, "unwritable")
+    logged = rows(db, AuditLog().define(MetaData(), suffix="")["audit_log"])
+    first = int(str(parked[0]["position"]))
+    if policy == "stop":
+        assert len(parked) == 1
+        assert runner.status().position == first - 1
+        assert [r[0] for r in logged] == list(range(1, first))
+    else:
+        assert len(parked) == 3
+        assert runner.status().lag == 0
+    error = str(parked[0]["error"])
+    assert "details" in error  # the database's own words: the column and the rule broken
+    assert "null" in error.lower()
 
 
 def test_the_audit_log_filters_by_aggregate_actor_type_and_time(

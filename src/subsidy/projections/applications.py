@@ -24,10 +24,8 @@ from sqlalchemy import (
     Table,
     Text,
     func,
-    insert,
     or_,
     select,
-    update,
 )
 
 from subsidy.domain.approval import Approval
@@ -35,14 +33,17 @@ from subsidy.domain.grant_application import GrantApplication
 from subsidy.domain.organisation import Organisation
 from subsidy.domain.workflow import ApplicationStatus
 from subsidy.projections.base import Projection
+from subsidy.projections.batch import Batch
 from subsidy.projections.support import (
     APPROVAL_EVENTS,
-    STATUS_AFTER,
+    STATUS_VALUE_AFTER,
     as_utc,
+    event_names,
     organisation,
     organisations_table,
     record_organisation,
     search_key,
+    text_id,
 )
 from subsidy.projections.topics import topics_of
 
@@ -106,75 +107,88 @@ class Applications(Projection):
         organisations = organisations_table(metadata, "rm_applications", suffix)
         return {"applications": rows, "organisations": organisations}
 
-    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
-        aggregate, _, name = type(event).__qualname__.rpartition(".")
-        rows = tables["applications"]
-        if aggregate == "Organisation":
-            record_organisation(conn, tables["organisations"], event)
-        elif aggregate == "Approval":
-            self._decision(conn, rows, name, event, position)
-        elif name == "Drafted":
-            self._drafted(conn, tables, event, position)
-        else:
-            values = {"version": event.originator_version, "position": position}
-            values.update(self._changes(rows, name, event))
-            conn.execute(
-                update(rows).where(rows.c.application_id == str(event.originator_id)).values(values)
-            )
+    def open_batch(self, tables: dict[str, Table], conn: Connection | None) -> Batch:
+        return _ApplicationsBatch(tables, conn)
 
-    def _drafted(
-        self, conn: Connection, tables: dict[str, Table], event: Any, position: int
-    ) -> None:
-        lead = organisation(conn, tables["organisations"], event.organisation_id)
-        conn.execute(
-            insert(tables["applications"]).values(
-                application_id=str(event.originator_id),
-                organisation_id=lead.organisation_id,
-                organisation_name=lead.name,
-                prefecture=lead.prefecture,
-                member_count=len(event.member_ids),
-                status=ApplicationStatus.DRAFT.value,
-                drafted_at=event.timestamp,
-                round=0,
-                version=event.originator_version,
-                position=position,
-                organisation_key=search_key(lead.name),
-                **_content(event),
-            )
+
+class _ApplicationsBatch(Batch):
+    """Application rows (found by id, or by their approval) and the organisations they name."""
+
+    def __init__(self, tables: dict[str, Table], conn: Connection | None) -> None:
+        super().__init__(tables, conn)
+        self.applications = self.rows("applications", lookups=("approval_id",))
+        self.organisations = self.rows("organisations")
+
+    def apply(self, event: Any, position: int) -> None:
+        aggregate, name = event_names(event)
+        if aggregate == "Organisation":
+            record_organisation(self.organisations, event)
+        elif aggregate == "Approval":
+            self._decision(name, event, position)
+        elif name == "Drafted":
+            self._drafted(event, position)
+        else:
+            key = (text_id(event.originator_id),)
+            row = self.applications.get(*key)
+            if row is not None:
+                changes = _changes(row, name, event)
+                self.applications.update(
+                    key, version=event.originator_version, position=position, **changes
+                )
+
+    def _drafted(self, event: Any, position: int) -> None:
+        lead = organisation(self.organisations, event.organisation_id)
+        self.applications.insert(
+            application_id=text_id(event.originator_id),
+            organisation_id=lead["organisation_id"],
+            organisation_name=lead["name"],
+            prefecture=lead["prefecture"],
+            member_count=len(event.member_ids),
+            status=ApplicationStatus.DRAFT.value,
+            drafted_at=event.timestamp,
+            round=0,
+            version=event.originator_version,
+            position=position,
+            organisation_key=search_key(lead["name"]),
+            **_content(event),
         )
 
-    @staticmethod
-    def _changes(rows: Table, name: str, event: Any) -> dict[str, Any]:
-        changes: dict[str, Any] = {}
-        if name in STATUS_AFTER:
-            changes["status"] = STATUS_AFTER[name].value
-        if name == "DraftUpdated":
-            changes.update(_content(event))
-        elif name in ("Submitted", "Resubmitted"):
-            changes["submitted_on"] = func.coalesce(rows.c.submitted_on, event.submitted_on)
-            changes["round"] = rows.c.round + 1
-        elif name == "Rejected":
-            changes["decided_on"] = event.decided_on
-        return changes
-
-    @staticmethod
-    def _decision(conn: Connection, rows: Table, name: str, event: Any, position: int) -> None:
-        approval_id = str(event.originator_id)
-        where = rows.c.approval_id == approval_id
+    def _decision(self, name: str, event: Any, position: int) -> None:
+        approval_id = text_id(event.originator_id)
         values: dict[str, Any] = {"position": position}
         if name == "Granted":
-            where = rows.c.application_id == str(event.application_id)
+            granted = self.applications.get(text_id(event.application_id))
+            rows = [] if granted is None else [granted]
             values.update(
                 approval_id=approval_id,
                 approval_status="in_force",
                 decided_total=sum(a.amount for a in event.amounts),
                 decided_on=event.notice_date,
             )
-        elif name == "Amended":
-            values["decided_total"] = sum(a.amount for a in event.amounts)
         else:
-            values["approval_status"] = "revoked" if name == "Revoked" else "withdrawn"
-        conn.execute(update(rows).where(where).values(values))
+            rows = self.applications.find("approval_id", approval_id)
+            if name == "Amended":
+                values["decided_total"] = sum(a.amount for a in event.amounts)
+            else:
+                values["approval_status"] = "revoked" if name == "Revoked" else "withdrawn"
+        for row in rows:
+            self.applications.update((row["application_id"],), **values)
+
+
+def _changes(row: dict[str, Any], name: str, event: Any) -> dict[str, Any]:
+    """What an application's own event changes in its row."""
+    changes: dict[str, Any] = {}
+    if name in STATUS_VALUE_AFTER:
+        changes["status"] = STATUS_VALUE_AFTER[name]
+    if name == "DraftUpdated":
+        changes.update(_content(event))
+    elif name in ("Submitted", "Resubmitted"):
+        first = row["submitted_on"]
+        changes["submitted_on"] = event.submitted_on if first is None else first
+        changes["round"] = row["round"] + 1
+    elif name == "Rejected":
+        changes["decided_on"] = event.decided_on
+    return changes
 
 
 def _content(event: Any) -> dict[str, Any]:

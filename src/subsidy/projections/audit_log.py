@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -18,12 +17,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    insert,
     select,
 )
 
 from subsidy.projections.base import Projection
-from subsidy.projections.support import json_safe
+from subsidy.projections.batch import Batch
+from subsidy.projections.support import event_names, json_safe, text_id
 
 # Token hashes never reach a read model: a hash is enough to look a token up.
 SKIPPED_FIELDS = {
@@ -34,6 +33,8 @@ SKIPPED_FIELDS = {
     "actor",
     "token_hash",
 }
+# One encoder for every row: ``json.dumps`` with options would build a new one each call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 class AuditLog(Projection):
@@ -63,18 +64,25 @@ class AuditLog(Projection):
         )
         return {"audit_log": table}
 
-    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
-        _insert(conn, tables, [self._row(event, position)])
+    def open_batch(self, tables: dict[str, Table], conn: Connection | None) -> Batch:
+        return _AuditBatch(tables, conn)
 
-    def apply_all(
-        self, conn: Connection, tables: dict[str, Table], events: Sequence[tuple[int, Any]]
-    ) -> None:
-        """One multi-row insert for the whole batch."""
-        _insert(conn, tables, [self._row(event, position) for position, event in events])
+
+class _AuditBatch(Batch):
+    """Audit rows gathered for one multi-row insert."""
+
+    def __init__(self, tables: dict[str, Table], conn: Connection | None) -> None:
+        super().__init__(tables, conn)
+        self.log = self.appends("audit_log")
+
+    def apply(self, event: Any, position: int) -> None:
+        row = self._row(event, position)
+        if row is not None:
+            self.log.pending.append(row)
 
     @staticmethod
     def _row(event: Any, position: int) -> dict[str, Any] | None:
-        aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
+        aggregate_type, event_type = event_names(event)
         if aggregate_type == "IdempotencyRecord":
             return None
         actor = getattr(event, "actor", None)
@@ -82,7 +90,7 @@ class AuditLog(Projection):
         return {
             "position": position,
             "recorded_at": event.timestamp,
-            "aggregate_id": str(event.originator_id),
+            "aggregate_id": text_id(event.originator_id),
             "aggregate_type": aggregate_type,
             "aggregate_version": event.originator_version,
             "event_type": event_type,
@@ -90,14 +98,8 @@ class AuditLog(Projection):
             "actor_role": actor.role.value if actor else None,
             "reason": details.get("reason"),
             "rule": details.get("rule") or _calculation_rule(details),
-            "details": json.dumps(json_safe(details), ensure_ascii=False, sort_keys=True),
+            "details": _ENCODE(json_safe(details)),
         }
-
-
-def _insert(conn: Connection, tables: dict[str, Table], rows: list[dict[str, Any] | None]) -> None:
-    kept = [row for row in rows if row is not None]
-    if kept:
-        conn.execute(insert(tables["audit_log"]), kept)
 
 
 def _calculation_rule(details: dict[str, Any]) -> str | None:

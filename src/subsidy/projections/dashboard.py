@@ -24,9 +24,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    insert,
     select,
-    update,
 )
 
 from subsidy.domain.approval import Approval
@@ -37,13 +35,15 @@ from subsidy.domain.organisation import Organisation
 from subsidy.domain.review import Reviewer
 from subsidy.domain.workflow import ApplicationStatus
 from subsidy.projections.base import Projection
+from subsidy.projections.batch import Batch
 from subsidy.projections.support import (
     APPROVAL_EVENTS,
-    STATUS_AFTER,
-    add_to,
+    STATUS_VALUE_AFTER,
+    event_names,
     organisation,
     organisations_table,
     record_organisation,
+    text_id,
 )
 from subsidy.projections.topics import topics_of
 
@@ -121,77 +121,90 @@ class Dashboard(Projection):
             "organisations": organisations_table(metadata, "rm_dashboard", suffix),
         }
 
-    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
-        aggregate, _, name = type(event).__qualname__.rpartition(".")
-        if aggregate == "Organisation":
-            record_organisation(conn, tables["organisations"], event)
-        elif aggregate == "Reviewer":
-            conn.execute(insert(tables["reviewers"]).values(reviewer_id=event.user_id))
-        elif aggregate == "GrantApplication":
-            self._application(conn, tables, name, event)
-        elif aggregate == "Approval":
-            self._approval(conn, tables["applications"], name, event)
-        else:
-            self._money(conn, tables, name, event)
+    def open_batch(self, tables: dict[str, Table], conn: Connection | None) -> Batch:
+        return _DashboardBatch(tables, conn)
 
-    @staticmethod
-    def _application(conn: Connection, tables: dict[str, Table], name: str, event: Any) -> None:
-        rows = tables["applications"]
-        application_id = str(event.originator_id)
+
+class _DashboardBatch(Batch):
+    """The dashboard's rows: applications, fiscal years, budgets and years, reviewers."""
+
+    def __init__(self, tables: dict[str, Table], conn: Connection | None) -> None:
+        super().__init__(tables, conn)
+        self.applications = self.rows("applications", lookups=("approval_id",))
+        self.fiscal_years = self.rows("fiscal_years")
+        self.aggregates = self.rows("aggregates")
+        self.reviewers = self.rows("reviewers")
+        self.organisations = self.rows("organisations")
+
+    def apply(self, event: Any, position: int) -> None:
+        aggregate, name = event_names(event)
+        if aggregate == "Organisation":
+            record_organisation(self.organisations, event)
+        elif aggregate == "Reviewer":
+            self.reviewers.insert(reviewer_id=event.user_id)
+        elif aggregate == "GrantApplication":
+            self._application(name, event)
+        elif aggregate == "Approval":
+            self._approval(name, event)
+        else:
+            self._money(name, event)
+
+    def _application(self, name: str, event: Any) -> None:
+        application_id = text_id(event.originator_id)
         if name == "Drafted":
-            lead = organisation(conn, tables["organisations"], event.organisation_id)
-            conn.execute(
-                insert(rows).values(
-                    application_id=application_id,
-                    prefecture=lead.prefecture,
-                    status=ApplicationStatus.DRAFT.value,
-                )
+            lead = organisation(self.organisations, event.organisation_id)
+            self.applications.insert(
+                application_id=application_id,
+                prefecture=lead["prefecture"],
+                status=ApplicationStatus.DRAFT.value,
             )
             return
         if name == "ReviewerAssigned":
-            add_to(conn, tables["reviewers"], {"reviewer_id": event.reviewer_id}, assignments=1)
+            self.reviewers.add((event.reviewer_id,), assignments=1)
         elif name == "ReviewRecorded":
-            add_to(conn, tables["reviewers"], {"reviewer_id": event.review.reviewer_id}, reviews=1)
+            self.reviewers.add((event.review.reviewer_id,), reviews=1)
             return
-        values: dict[str, Any] = {"status": STATUS_AFTER[name].value}
+        row = self.applications.get(application_id)
+        if row is None:
+            return
+        values: dict[str, Any] = {"status": STATUS_VALUE_AFTER[name]}
         if name in ("Submitted", "Resubmitted"):
-            values["submitted_on"] = func.coalesce(rows.c.submitted_on, event.submitted_on)
+            first = row["submitted_on"]
+            values["submitted_on"] = event.submitted_on if first is None else first
         elif name == "Rejected":
             values["decided_on"] = event.decided_on
-        conn.execute(update(rows).where(rows.c.application_id == application_id).values(values))
+        self.applications.update((application_id,), **values)
 
-    @staticmethod
-    def _approval(conn: Connection, rows: Table, name: str, event: Any) -> None:
-        where = rows.c.approval_id == str(event.originator_id)
+    def _approval(self, name: str, event: Any) -> None:
         values: dict[str, Any]
         if name == "Granted":
-            where = rows.c.application_id == str(event.application_id)
+            granted = self.applications.get(text_id(event.application_id))
+            rows = [] if granted is None else [granted]
             values = {
-                "approval_id": str(event.originator_id),
+                "approval_id": text_id(event.originator_id),
                 "approval_status": "in_force",
                 "decided_on": event.notice_date,
                 "decided_total": sum(a.amount for a in event.amounts),
             }
-        elif name == "Amended":
-            values = {"decided_total": sum(a.amount for a in event.amounts)}
         else:
-            values = {"approval_status": "revoked" if name == "Revoked" else "withdrawn"}
-        conn.execute(update(rows).where(where).values(values))
+            rows = self.applications.find("approval_id", text_id(event.originator_id))
+            if name == "Amended":
+                values = {"decided_total": sum(a.amount for a in event.amounts)}
+            else:
+                values = {"approval_status": "revoked" if name == "Revoked" else "withdrawn"}
+        for row in rows:
+            self.applications.update((row["application_id"],), **values)
 
-    @staticmethod
-    def _money(conn: Connection, tables: dict[str, Table], name: str, event: Any) -> None:
-        aggregates, aggregate_id = tables["aggregates"], str(event.originator_id)
-        where = aggregates.c.aggregate_id == aggregate_id
+    def _money(self, name: str, event: Any) -> None:
+        aggregate_id = text_id(event.originator_id)
         if name in ("Appropriated", "Opened"):
-            conn.execute(
-                insert(aggregates).values(aggregate_id=aggregate_id, fiscal_year=event.fiscal_year)
-            )
-        aggregate = conn.execute(select(aggregates).where(where)).one()
+            self.aggregates.insert(aggregate_id=aggregate_id, fiscal_year=event.fiscal_year)
+        aggregate = self.aggregates.require(aggregate_id)
         if name in ("Appropriated", "AppropriationChanged"):
-            conn.execute(update(aggregates).where(where).values(appropriated=event.amount))
-        moves = _moves(name, event, aggregate.appropriated)
+            self.aggregates.update((aggregate_id,), appropriated=event.amount)
+        moves = _moves(name, event, aggregate["appropriated"])
         if moves:
-            add_to(conn, tables["fiscal_years"], {"fiscal_year": aggregate.fiscal_year}, **moves)
+            self.fiscal_years.add((aggregate["fiscal_year"],), **moves)
 
 
 def _moves(name: str, event: Any, appropriated_before: int) -> dict[str, int]:

@@ -22,13 +22,13 @@ from sqlalchemy import (
     Table,
     Text,
     func,
-    insert,
     select,
-    update,
 )
 
 from subsidy.domain.disbursement import AnnualDisbursement
 from subsidy.projections.base import Projection
+from subsidy.projections.batch import Batch
+from subsidy.projections.support import text_id
 from subsidy.projections.topics import topics_of
 
 EVENTS = (
@@ -83,113 +83,105 @@ class Ledger(Projection):
         )
         return {"ledger": rows, "years": years, "balances": balances}
 
-    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
+    def open_batch(self, tables: dict[str, Table], conn: Connection | None) -> Batch:
+        return _LedgerBatch(tables, conn)
+
+
+class _LedgerBatch(Batch):
+    """Ledger lines to insert, with the years and balances they read and move."""
+
+    def __init__(self, tables: dict[str, Table], conn: Connection | None) -> None:
+        super().__init__(tables, conn)
+        self.lines = self.appends("ledger")
+        self.years = self.rows("years")
+        self.balances = self.rows("balances")
+
+    def apply(self, event: Any, position: int) -> None:
         name = type(event).__name__
         if name == "Opened":
-            self._open(conn, tables, event, position)
+            self._open(event, position)
             return
-        year = conn.execute(
-            select(tables["years"]).where(
-                tables["years"].c.disbursement_id == str(event.originator_id)
-            )
-        ).one()
-        for line, (kind, amount, effect, day, rule) in enumerate(self._movements(event, year)):
-            balance = self._move(conn, tables, year.approval_id, effect)
-            conn.execute(
-                insert(tables["ledger"]).values(
-                    position=position,
-                    line=line,
-                    recorded_at=event.timestamp,
-                    occurred_on=day,
-                    fiscal_year=year.fiscal_year,
-                    organisation_id=year.organisation_id,
-                    approval_id=year.approval_id,
-                    kind=kind,
-                    amount=amount,
-                    balance=balance,
-                    rule=rule,
-                    actor_id=event.actor.user_id,
-                )
-            )
-        if name == "DecidedAmountChanged":
-            conn.execute(
-                update(tables["years"])
-                .where(tables["years"].c.disbursement_id == str(event.originator_id))
-                .values(decided=event.decided)
-            )
-
-    def _open(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
-        approval_id = str(event.approval_id)
-        conn.execute(
-            insert(tables["years"]).values(
-                disbursement_id=str(event.originator_id),
-                approval_id=approval_id,
-                organisation_id=str(event.organisation_id),
-                fiscal_year=event.fiscal_year,
-                decided=event.decided,
-            )
-        )
-        balances = tables["balances"]
-        exists = conn.execute(
-            select(balances.c.balance).where(balances.c.approval_id == approval_id)
-        ).first()
-        if exists is None:
-            conn.execute(insert(balances).values(approval_id=approval_id, balance=0))
-        conn.execute(
-            insert(tables["ledger"]).values(
+        disbursement_id = text_id(event.originator_id)
+        year = self.years.require(disbursement_id)
+        for line, (kind, amount, effect, day, rule) in enumerate(_movements(event, year)):
+            self.lines.add(
                 position=position,
-                line=0,
+                line=line,
                 recorded_at=event.timestamp,
-                occurred_on=event.decided_on,
-                fiscal_year=event.fiscal_year,
-                organisation_id=str(event.organisation_id),
-                approval_id=approval_id,
-                kind="decision",
-                amount=event.decided,
-                balance=exists[0] if exists else 0,
-                rule=None,
+                occurred_on=day,
+                fiscal_year=year["fiscal_year"],
+                organisation_id=year["organisation_id"],
+                approval_id=year["approval_id"],
+                kind=kind,
+                amount=amount,
+                balance=self._move(year["approval_id"], effect),
+                rule=rule,
                 actor_id=event.actor.user_id,
             )
+        if name == "DecidedAmountChanged":
+            self.years.update((disbursement_id,), decided=event.decided)
+
+    def _open(self, event: Any, position: int) -> None:
+        approval_id = text_id(event.approval_id)
+        self.years.insert(
+            disbursement_id=text_id(event.originator_id),
+            approval_id=approval_id,
+            organisation_id=text_id(event.organisation_id),
+            fiscal_year=event.fiscal_year,
+            decided=event.decided,
+        )
+        held = self.balances.get(approval_id)
+        if held is None:
+            held = self.balances.insert(approval_id=approval_id, balance=0)
+        self.lines.add(
+            position=position,
+            line=0,
+            recorded_at=event.timestamp,
+            occurred_on=event.decided_on,
+            fiscal_year=event.fiscal_year,
+            organisation_id=text_id(event.organisation_id),
+            approval_id=approval_id,
+            kind="decision",
+            amount=event.decided,
+            balance=held["balance"],
+            rule=None,
+            actor_id=event.actor.user_id,
         )
 
-    @staticmethod
-    def _movements(event: Any, year: Any) -> list[tuple[str, int, int, Any, str | None]]:
-        """(kind, amount, effect on the balance, business date, rule) for each row."""
-        name = type(event).__name__
-        if name == "DecidedAmountChanged":
-            return [("amendment", event.decided - year.decided, 0, event.changed_on, event.rule)]
-        if name == "PaymentRecorded":
-            payment = event.payment
-            rule = event.calculation.rule
-            return [(payment.kind.value, payment.amount, payment.amount, payment.paid_on, rule)]
-        if name == "Determined":
-            return [("determination", event.amount, 0, event.determined_on, event.calculation.rule)]
-        if name == "RepaymentOrdered":
-            order = event.order
-            return [
-                ("repayment_order", order.principal, 0, order.ordered_on, event.calculation.rule)
-            ]
-        repayment = event.repayment
-        rule = event.calculation.rule
-        parts = [
-            ("repayment", sum(a.principal for a in repayment.allocations)),
-            ("additional_charge", sum(a.additional_charge for a in repayment.allocations)),
-            ("late_charge", sum(a.late_charge for a in repayment.allocations)),
-        ]
-        return [
-            (kind, amount, -amount if kind == "repayment" else 0, repayment.received_on, rule)
-            for kind, amount in parts
-            if amount
-        ]
-
-    @staticmethod
-    def _move(conn: Connection, tables: dict[str, Table], approval_id: str, effect: int) -> int:
-        balances = tables["balances"]
-        where = balances.c.approval_id == approval_id
-        balance = int(conn.execute(select(balances.c.balance).where(where)).scalar_one()) + effect
+    def _move(self, approval_id: str, effect: int) -> int:
+        """The approval's balance after ``effect``."""
+        balance = int(self.balances.require(approval_id)["balance"]) + effect
         if effect:
-            conn.execute(update(balances).where(where).values(balance=balance))
+            self.balances.update((approval_id,), balance=balance)
         return balance
+
+
+def _movements(event: Any, year: Any) -> list[tuple[str, int, int, Any, str | None]]:
+    """(kind, amount, effect on the balance, business date, rule) for each row."""
+    name = type(event).__name__
+    if name == "DecidedAmountChanged":
+        return [("amendment", event.decided - year["decided"], 0, event.changed_on, event.rule)]
+    if name == "PaymentRecorded":
+        payment = event.payment
+        rule = event.calculation.rule
+        return [(payment.kind.value, payment.amount, payment.amount, payment.paid_on, rule)]
+    if name == "Determined":
+        return [("determination", event.amount, 0, event.determined_on, event.calculation.rule)]
+    if name == "RepaymentOrdered":
+        order = event.order
+        return [("repayment_order", order.principal, 0, order.ordered_on, event.calculation.rule)]
+    repayment = event.repayment
+    rule = event.calculation.rule
+    parts = [
+        ("repayment", sum(a.principal for a in repayment.allocations)),
+        ("additional_charge", sum(a.additional_charge for a in repayment.allocations)),
+        ("late_charge", sum(a.late_charge for a in repayment.allocations)),
+    ]
+    return [
+        (kind, amount, -amount if kind == "repayment" else 0, repayment.received_on, rule)
+        for kind, amount in parts
+        if amount
+    ]
 
 
 def ledger_rows(

@@ -22,22 +22,21 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    delete,
     func,
-    insert,
     select,
-    update,
 )
 
 from subsidy.domain.grant_application import GrantApplication
 from subsidy.domain.organisation import Organisation
 from subsidy.domain.review import Reviewer
 from subsidy.projections.base import Projection
+from subsidy.projections.batch import Batch
 from subsidy.projections.support import (
-    add_to,
     as_utc,
+    event_names,
     organisations_table,
     record_organisation,
+    text_id,
 )
 from subsidy.projections.topics import topics_of
 
@@ -106,90 +105,68 @@ class ReviewerQueue(Projection):
             "organisations": organisations_table(metadata, "rm_reviewer_queue", suffix),
         }
 
-    def apply(self, conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
-        aggregate, _, name = type(event).__qualname__.rpartition(".")
+    def open_batch(self, tables: dict[str, Table], conn: Connection | None) -> Batch:
+        return _QueueBatch(tables, conn)
+
+
+class _QueueBatch(Batch):
+    """Open assignments (found by reviewer and application, or by application alone)."""
+
+    def __init__(self, tables: dict[str, Table], conn: Connection | None) -> None:
+        super().__init__(tables, conn)
+        self.queue = self.rows("queue", lookups=("application_id",))
+        self.applications = self.rows("applications")
+        self.reviewers = self.rows("reviewers")
+        self.organisations = self.rows("organisations")
+
+    def apply(self, event: Any, position: int) -> None:
+        aggregate, name = event_names(event)
+        application_id = text_id(event.originator_id)
         if aggregate == "Organisation":
-            record_organisation(conn, tables["organisations"], event)
+            record_organisation(self.organisations, event)
         elif aggregate == "Reviewer":
-            conn.execute(
-                insert(tables["reviewers"]).values(
-                    reviewer_id=event.user_id, name=event.name, assignments=0, reviews=0
-                )
+            self.reviewers.insert(
+                reviewer_id=event.user_id, name=event.name, assignments=0, reviews=0
             )
-        elif name in ("Drafted", "DraftUpdated"):
-            self._content(conn, tables["applications"], name, event)
+        elif name == "Drafted":
+            self.applications.insert(
+                application_id=application_id,
+                organisation_id=text_id(event.organisation_id),
+                title=event.title,
+                round=0,
+                reviews=0,
+            )
+        elif name == "DraftUpdated":
+            self.applications.update((application_id,), title=event.title)
         elif name == "ReviewerAssigned":
-            self._assigned(conn, tables, event, position)
+            self._assigned(event, application_id, position)
         elif name == "ReviewRecorded":
-            self._reviewed(conn, tables, event)
+            reviewer_id = event.review.reviewer_id
+            self.queue.delete((reviewer_id, application_id))
+            self.applications.add((application_id,), reviews=1)
+            self.reviewers.add((reviewer_id,), reviews=1)
         elif name in CLOSING_EVENTS:
-            self._close_all(conn, tables, name, str(event.originator_id))
+            self._close_all(name, application_id)
 
-    @staticmethod
-    def _content(conn: Connection, applications: Table, name: str, event: Any) -> None:
-        application_id = str(event.originator_id)
-        if name == "Drafted":
-            conn.execute(
-                insert(applications).values(
-                    application_id=application_id,
-                    organisation_id=str(event.organisation_id),
-                    title=event.title,
-                    round=0,
-                    reviews=0,
-                )
-            )
-        else:
-            conn.execute(
-                update(applications)
-                .where(applications.c.application_id == application_id)
-                .values(title=event.title)
-            )
-
-    @staticmethod
-    def _assigned(conn: Connection, tables: dict[str, Table], event: Any, position: int) -> None:
-        applications = tables["applications"]
-        round_ = conn.execute(
-            select(applications.c.round).where(
-                applications.c.application_id == str(event.originator_id)
-            )
-        ).scalar_one()
-        conn.execute(
-            insert(tables["queue"]).values(
-                reviewer_id=event.reviewer_id,
-                application_id=str(event.originator_id),
-                round=round_,
-                assigned_at=event.timestamp,
-                due_on=event.assigned_on + timedelta(days=REVIEW_DAYS),
-                position=position,
-            )
+    def _assigned(self, event: Any, application_id: str, position: int) -> None:
+        self.queue.insert(
+            reviewer_id=event.reviewer_id,
+            application_id=application_id,
+            round=self.applications.require(application_id)["round"],
+            assigned_at=event.timestamp,
+            due_on=event.assigned_on + timedelta(days=REVIEW_DAYS),
+            position=position,
         )
-        add_to(conn, tables["reviewers"], {"reviewer_id": event.reviewer_id}, assignments=1)
+        self.reviewers.add((event.reviewer_id,), assignments=1)
 
-    @staticmethod
-    def _reviewed(conn: Connection, tables: dict[str, Table], event: Any) -> None:
-        application_id = str(event.originator_id)
-        reviewer_id = event.review.reviewer_id
-        queue = tables["queue"]
-        conn.execute(
-            delete(queue).where(
-                queue.c.application_id == application_id, queue.c.reviewer_id == reviewer_id
-            )
-        )
-        add_to(conn, tables["applications"], {"application_id": application_id}, reviews=1)
-        add_to(conn, tables["reviewers"], {"reviewer_id": reviewer_id}, reviews=1)
-
-    @staticmethod
-    def _close_all(
-        conn: Connection, tables: dict[str, Table], name: str, application_id: str
-    ) -> None:
-        queue, applications = tables["queue"], tables["applications"]
-        conn.execute(delete(queue).where(queue.c.application_id == application_id))
+    def _close_all(self, name: str, application_id: str) -> None:
+        for row in self.queue.find("application_id", application_id):
+            self.queue.delete((row["reviewer_id"], application_id))
         if name in ("Submitted", "Resubmitted"):
-            conn.execute(
-                update(applications)
-                .where(applications.c.application_id == application_id)
-                .values(round=applications.c.round + 1, reviews=0)
-            )
+            application = self.applications.get(application_id)
+            if application is not None:
+                rounds = application["round"] + 1
+                self.applications.update((application_id,), round=rounds, reviews=0)
 
 
 # Queries ---------------------------------------------------------------------------------

@@ -10,17 +10,17 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
-from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select
+from sqlalchemy import Connection, Engine, MetaData
 
 from subsidy.projections import tracking
 from subsidy.projections.base import Projection
+from subsidy.projections.rebuild import REBUILD_BATCH_SIZE, Progress, rebuild_all
 
 DEFAULT_BATCH_SIZE = 500
 _log = structlog.get_logger("subsidy.projections")
@@ -85,14 +85,12 @@ class ProjectionRunner:
             position = tracking.lock_position(conn, name)
             if self.policy == "stop" and tracking.parked_events(conn, name):
                 raise ProjectionStopped(f"{name} has parked events; see `projections parked`")
-            applied, new_position = self._apply_from(conn, self.tables, position, park=True)
+            applied, new_position = self._apply_from(conn, position)
             if new_position != position:
                 tracking.set_position(conn, name, new_position)
         return applied
 
-    def _apply_from(
-        self, conn: Connection, tables: dict[str, Table], position: int, *, park: bool
-    ) -> tuple[int, int]:
+    def _apply_from(self, conn: Connection, position: int) -> tuple[int, int]:
         head = self.recorder.max_notification_id() or 0
         if head <= position:
             return 0, position
@@ -101,25 +99,17 @@ class ProjectionRunner:
         )
         # A short page has scanned every notification up to the head we read.
         scanned_to = notifications[-1].id if len(notifications) == self.batch_size else head
-        if not park:
-            batch = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
-            self.projection.apply_all(conn, tables, batch)
-            return len(batch), scanned_to
         try:
             # The fast path: decode and apply the whole batch under one savepoint.
             with conn.begin_nested():
                 batch = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
-                self.projection.apply_all(conn, tables, batch)
+                self.projection.apply_all(conn, self.tables, batch)
             return len(batch), scanned_to
         except Exception:  # found again, and parked, one event at a time
-            return self._apply_one_by_one(conn, tables, list(notifications), scanned_to)
+            return self._apply_one_by_one(conn, list(notifications), scanned_to)
 
     def _apply_one_by_one(
-        self,
-        conn: Connection,
-        tables: dict[str, Table],
-        notifications: list[Notification],
-        scanned_to: int,
+        self, conn: Connection, notifications: list[Notification], scanned_to: int
     ) -> tuple[int, int]:
         """Decode and apply each event under its own savepoint, parking those that fail."""
         applied = 0
@@ -127,7 +117,7 @@ class ProjectionRunner:
             try:
                 with conn.begin_nested():
                     event = self.mapper.to_domain_event(notification)
-                    self.projection.apply(conn, tables, event, notification.id)
+                    self.projection.apply(conn, self.tables, event, notification.id)
             except Exception as error:
                 error_text = "".join(traceback.format_exception_only(error)).strip()
                 tracking.park(
@@ -184,49 +174,16 @@ class ProjectionRunner:
 
     # Rebuild -----------------------------------------------------------------------------
 
-    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
+    def rebuild(
+        self, progress: Progress | None = None, *, batch_size: int = REBUILD_BATCH_SIZE
+    ) -> int:
         """Build the read model afresh in shadow tables, then swap it in atomically.
 
-        The live tables keep serving (and following the log) while the shadow is filled; the
-        final transaction locks the position, applies what arrived meanwhile, and replaces the
-        live rows with the shadow's. Returns the number of notifications applied.
+        The live tables keep serving (and following the log) while the shadow is filled; see
+        :func:`~subsidy.projections.rebuild.rebuild_all`, which rebuilds several read models
+        in one pass. Returns the number of events applied.
         """
-        metadata = MetaData()
-        # A suffix of its own, so two rebuilds at once never share (or drop) shadow tables.
-        shadow = self.projection.define(metadata, suffix=f"__rebuild_{uuid.uuid4().hex[:8]}")
-        metadata.drop_all(self.db)
-        metadata.create_all(self.db)
-        position = applied = 0
-        try:
-            while True:
-                with self.db.begin() as conn:
-                    count, new_position = self._apply_from(conn, shadow, position, park=False)
-                applied += count
-                if progress is not None:
-                    progress(new_position, self.recorder.max_notification_id() or 0)
-                if new_position == position:
-                    break
-                position = new_position
-            with self.db.begin() as conn:
-                tracking.lock_position(conn, self.projection.name)
-                while True:
-                    count, new_position = self._apply_from(conn, shadow, position, park=False)
-                    applied += count
-                    if new_position == position:
-                        break
-                    position = new_position
-                self._swap(conn, shadow)
-                tracking.set_position(conn, self.projection.name, position)
-        finally:
-            metadata.drop_all(self.db)
-        return applied
-
-    def _swap(self, conn: Connection, shadow: dict[str, Table]) -> None:
-        for key, live in self.tables.items():
-            conn.execute(delete(live))
-            columns = [c.name for c in live.columns]
-            source = shadow[key]
-            conn.execute(insert(live).from_select(columns, select(*(source.c[c] for c in columns))))
+        return rebuild_all([self], progress, batch_size=batch_size)[self.projection.name]
 
 
 def follow(

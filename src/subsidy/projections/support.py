@@ -1,4 +1,4 @@
-"""Small pieces the read-model projections share: dates in Japan, counters, organisations.
+"""Small pieces the read-model projections share: dates in Japan, organisations, JSON.
 
 Each projection still keeps its own copy of what it looks up (its own organisations table),
 so it can be rebuilt alone; only the code that defines and fills such tables is shared.
@@ -7,17 +7,20 @@ so it can be rebuilt alone; only the code that defines and fills such tables is 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, insert, select, update
+from sqlalchemy import Column, MetaData, String, Table
 
 from subsidy.domain.workflow import ApplicationStatus
+from subsidy.projections.batch import Rows
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 STATUS_AFTER = {
@@ -30,8 +33,28 @@ STATUS_AFTER = {
     "Withdrawn": ApplicationStatus.WITHDRAWN,
 }
 """The status a ``GrantApplication`` event moves the application to (the workflow's table)."""
+STATUS_VALUE_AFTER = {name: status.value for name, status in STATUS_AFTER.items()}
+"""The same statuses as they are stored."""
 APPROVAL_EVENTS = ("Granted", "Amended", "Revoked", "Withdrawn")
 """The ``Approval`` events that change a decision's amount or standing."""
+
+
+text_id: Callable[[Any], str] = lru_cache(maxsize=1 << 16, typed=True)(str)
+"""An id as text, remembered: each projection keys its rows by the same events' ids, and a
+``UUID`` formats itself slowly."""
+
+
+def event_names(event: Any) -> tuple[str, str]:
+    """The aggregate's and the event's class names: ``("Approval", "Granted")``."""
+    kind = type(event)
+    names = _EVENT_NAMES.get(kind)
+    if names is None:
+        aggregate, _, name = kind.__qualname__.rpartition(".")
+        names = _EVENT_NAMES[kind] = (aggregate, name)
+    return names
+
+
+_EVENT_NAMES: dict[type, tuple[str, str]] = {}
 
 
 def japan_date(instant: datetime) -> date:
@@ -51,14 +74,6 @@ def search_key(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def add_to(conn: Connection, table: Table, key: dict[str, Any], **deltas: int) -> None:
-    """Add ``deltas`` to the counters of the row at ``key``, creating it at zero if new."""
-    where = [table.c[name] == value for name, value in key.items()]
-    changes = {name: table.c[name] + delta for name, delta in deltas.items()}
-    if conn.execute(update(table).where(*where).values(changes)).rowcount == 0:
-        conn.execute(insert(table).values(**key, **deltas))
-
-
 def organisations_table(metadata: MetaData, prefix: str, suffix: str) -> Table:
     """A projection's own copy of organisation names and prefectures."""
     return Table(
@@ -70,36 +85,78 @@ def organisations_table(metadata: MetaData, prefix: str, suffix: str) -> Table:
     )
 
 
-def record_organisation(conn: Connection, table: Table, event: Any) -> None:
+def record_organisation(organisations: Rows, event: Any) -> None:
     """Keep the name and prefecture an ``Organisation.Registered`` event carries."""
-    conn.execute(
-        insert(table).values(
-            organisation_id=str(event.originator_id),
-            name=event.name,
-            prefecture=event.prefecture,
-        )
+    organisations.insert(
+        organisation_id=text_id(event.originator_id), name=event.name, prefecture=event.prefecture
     )
 
 
-def organisation(conn: Connection, table: Table, organisation_id: Any) -> Any:
+def organisation(organisations: Rows, organisation_id: Any) -> dict[str, Any]:
     """The organisation row for ``organisation_id``; an unknown id is an error."""
-    query = select(table).where(table.c.organisation_id == str(organisation_id))
-    return conn.execute(query).one()
+    return organisations.require(text_id(organisation_id))
 
 
 def json_safe(value: Any) -> Any:
     """``value`` as JSON: dataclasses as objects, enums as values, dates in ISO, ids as text."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: json_safe(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Enum):
-        return json_safe(value.value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, UUID | Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(json_safe(k)): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = [json_safe(v) for v in value]
-        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    kind = type(value)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        # Decided once per type: the audit log converts every event a rebuild reads.
+        convert = _CONVERTERS[kind] = _converter(kind)
+    return convert(value)
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+"""Types JSON takes as they are: containers skip :func:`json_safe`'s call for them."""
+
+
+def _converter(kind: type) -> Callable[[Any], Any]:
+    """How :func:`json_safe` converts a value of type ``kind``."""
+    if issubclass(kind, type):  # a class is not a dataclass instance: kept as it is
+        return _same
+    if is_dataclass(kind):
+        return _fields_converter(tuple(f.name for f in fields(kind)))
+    if issubclass(kind, Enum):
+        return lambda value: json_safe(value.value)
+    if issubclass(kind, date):  # datetime too
+        return lambda value: value.isoformat()
+    if issubclass(kind, UUID | Decimal):
+        return str
+    if issubclass(kind, dict):
+        return _dict_safe
+    if issubclass(kind, set | frozenset):
+        return lambda value: sorted((json_safe(v) for v in value), key=repr)
+    if issubclass(kind, list | tuple):
+        return _list_safe
+    return _same
+
+
+def _fields_converter(names: tuple[str, ...]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> dict[str, Any]:
+        result = {}
+        for name in names:
+            item = getattr(value, name)
+            result[name] = item if type(item) in _PLAIN else json_safe(item)
+        return result
+
+    return convert
+
+
+def _dict_safe(value: dict[Any, Any]) -> dict[str, Any]:
+    result = {}
+    for key, item in value.items():
+        name = key if type(key) is str else str(json_safe(key))
+        result[name] = item if type(item) in _PLAIN else json_safe(item)
+    return result
+
+
+def _list_safe(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    if not value:  # many events carry empty lists: skip building a comprehension for them
+        return []
+    return [item if type(item) in _PLAIN else json_safe(item) for item in value]
+
+
+def _same(value: Any) -> Any:
     return value

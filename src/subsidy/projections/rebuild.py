@@ -1,0 +1,175 @@
+"""Rebuild read models from the start of the log: one pass for all, swapped in at once.
+
+A rebuild reads the log once, decodes each event once and hands it to every projection that
+follows its topic. Each projection keeps its rows in memory for the whole rebuild (a
+:class:`~subsidy.projections.batch.Batch` in complete mode: its shadow tables started empty and
+nothing else writes them, so nothing is ever read back); after every 5,000 notifications it
+writes what changed in bulk, in a short transaction of its own. The live tables keep serving,
+and workers keep following, until the last transaction locks every position, applies what
+arrived meanwhile, replaces the live rows with the shadow's and sets the positions, so readers
+see either the old tables or the new ones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select
+
+from subsidy.projections import tracking
+from subsidy.projections.base import Projection
+from subsidy.projections.batch import Batch
+
+if TYPE_CHECKING:
+    from subsidy.projections.runner import ProjectionRunner
+
+REBUILD_BATCH_SIZE = 5_000
+"""Notifications per rebuild transaction: large, as only the rebuild writes the shadow tables."""
+
+Progress = Callable[[int, int], None]
+"""Called after each transaction with the position reached and the head of the log."""
+
+
+@dataclass
+class _Target:
+    """One projection being rebuilt: its live and shadow tables and its in-memory state."""
+
+    projection: Projection
+    live: dict[str, Table]
+    shadow: dict[str, Table]
+    batch: Batch
+    applied: int = 0
+
+
+@dataclass
+class _Pass:
+    """The single pass over the log, fanning each decoded event out to the projections."""
+
+    recorder: ApplicationRecorder
+    mapper: Mapper[Any]
+    targets: list[_Target]
+    batch_size: int
+    position: int = 0
+    _routes: dict[str, list[_Target]] = field(default_factory=dict)
+
+    @property
+    def topics(self) -> Sequence[str]:
+        """The topics to read: every one if any projection follows every event."""
+        if any(not t.projection.topics for t in self.targets):
+            return ()
+        return sorted({topic for t in self.targets for topic in t.projection.topics})
+
+    def advance(self) -> bool:
+        """Apply the next notifications up to the head, in memory; False at the head."""
+        head = self.recorder.max_notification_id() or 0
+        if head <= self.position:
+            return False
+        notifications = self.recorder.select_notifications(
+            self.position + 1, self.batch_size, stop=head, topics=self.topics
+        )
+        for notification in notifications:
+            targets = self._route(notification.topic)
+            if targets:
+                event = self.mapper.to_domain_event(notification)
+                for target in targets:
+                    target.batch.apply(event, notification.id)
+                    target.applied += 1
+        # A short page has scanned every notification up to the head read above.
+        full = len(notifications) == self.batch_size
+        self.position = notifications[-1].id if full else head
+        return True
+
+    def write(self, conn: Connection) -> None:
+        """Write what the projections changed since the last write."""
+        for target in self.targets:
+            target.batch.flush(conn)
+
+    def _route(self, topic: str) -> list[_Target]:
+        targets = self._routes.get(topic)
+        if targets is None:
+            targets = self._routes[topic] = [
+                t for t in self.targets if not t.projection.topics or topic in t.projection.topics
+            ]
+        return targets
+
+
+def rebuild_all(
+    runners: Sequence[ProjectionRunner],
+    progress: Progress | None = None,
+    *,
+    batch_size: int = REBUILD_BATCH_SIZE,
+) -> dict[str, int]:
+    """Rebuild the runners' read models in one pass over the log, then swap them in at once.
+
+    Args:
+        runners: Runners sharing one event store and read-model database.
+        progress: Told the position reached and the head after each transaction.
+        batch_size: Notifications per transaction.
+
+    Returns:
+        Per projection, how many events it applied.
+
+    Raises:
+        ValueError: If the runners follow different logs or write different databases.
+        Exception: Whatever a projection raises on an event; the live tables stay as they
+            were and the shadow tables are dropped (a rebuild parks nothing).
+    """
+    first = runners[0]
+    if any(
+        (r.recorder, r.mapper, r.db) != (first.recorder, first.mapper, first.db) for r in runners
+    ):
+        raise ValueError("a rebuild in one pass needs runners on one log and one database")
+    metadata = MetaData()
+    # A suffix of its own, so two rebuilds at once never share (or drop) shadow tables.
+    suffix = f"__rebuild_{uuid.uuid4().hex[:8]}"
+    targets = []
+    for runner in runners:
+        shadow = runner.projection.define(metadata, suffix=suffix)
+        for table in shadow.values():
+            # Nothing reads a shadow table but the swap: indexes would only slow its filling.
+            table.indexes.clear()
+        batch = runner.projection.open_batch(shadow, None)
+        targets.append(_Target(runner.projection, runner.tables, shadow, batch))
+    log = _Pass(first.recorder, first.mapper, targets, batch_size)
+    metadata.drop_all(first.db)
+    metadata.create_all(first.db)
+    try:
+        _fill(log, first.db, progress)
+        with first.db.begin() as conn:
+            for target in targets:
+                tracking.lock_position(conn, target.projection.name)
+            while log.advance():
+                log.write(conn)
+            for target in targets:
+                _swap(conn, target)
+                tracking.set_position(conn, target.projection.name, log.position)
+    finally:
+        metadata.drop_all(first.db)
+    return {t.projection.name: t.applied for t in targets}
+
+
+def _fill(log: _Pass, db: Engine, progress: Progress | None) -> None:
+    """Fill the shadow tables up to the head.
+
+    Events are read and applied outside any read-model transaction; only writing them takes
+    one, so on SQLite the write lock (which the event store's writers wait for) is held for
+    the bulk writes alone.
+    """
+    while log.advance():
+        with db.begin() as conn:
+            log.write(conn)
+        if progress is not None:
+            progress(log.position, log.recorder.max_notification_id() or 0)
+
+
+def _swap(conn: Connection, target: _Target) -> None:
+    """Replace the live rows with the shadow's, inside the transaction that sets the position."""
+    for key, live in target.live.items():
+        conn.execute(delete(live))
+        columns = [c.name for c in live.columns]
+        source = target.shadow[key]
+        conn.execute(insert(live).from_select(columns, select(*(source.c[c] for c in columns))))
