@@ -10,6 +10,7 @@ import httpx2 as httpx
 import pytest
 from eventsourcing.application import AggregateNotFoundError
 
+from figures import record
 from subsidy.application import SubsidyEngine
 from subsidy.application.idempotency import IdempotencyRecord
 from subsidy.application.integrity import verify
@@ -97,6 +98,10 @@ def _exists(engine: SubsidyEngine, aggregate_id: object) -> bool:
     return True
 
 
+def _kind(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
 def test_a_killed_api_keeps_every_acknowledged_write_and_no_half_command(
     store_url: str, tmp_path: Path
 ) -> None:
@@ -119,7 +124,19 @@ def test_a_killed_api_keeps_every_acknowledged_write_and_no_half_command(
     for sent in load.sent:  # the organisation and the key's record: both or neither
         stored = _exists(engine, Organisation.id_for(sent.name))
         assert stored == _exists(engine, IdempotencyRecord.id_for(LOADER, sent.key))
-    assert verify(engine).ok
+    verification = verify(engine)
+    assert verification.ok
+    record(
+        f"api-crash-{_kind(store_url)}",
+        sent=len(load.sent),
+        acknowledged=len(acknowledged),
+        busy_503=sum(s.status == 503 for s in load.sent),
+        unanswered=sum(s.status is None for s in load.sent),
+        stored_of_unanswered=sum(
+            _exists(engine, Organisation.id_for(s.name)) for s in load.sent if s.status is None
+        ),
+        events_verified=verification.checked,
+    )
 
 
 def test_after_a_kill_retried_requests_take_effect_once_and_read_models_match_a_rebuild(
@@ -157,3 +174,11 @@ def test_after_a_kill_retried_requests_take_effect_once_and_read_models_match_a_
         assert engine.repository.get(Organisation.id_for(sent.name)).version == 1
     assert verify(engine).ok
     assert live == rebuilt_rows(engine)
+    record(
+        f"api-crash-retry-{_kind(store_url)}",
+        sent=len(load.sent),
+        acknowledged_before_kill=len(acknowledged),
+        resent_after_restart=len(load.sent),
+        events=head,
+        read_model_rows={name: len(rows) for name, rows in live.items()},
+    )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from figures import record
 from subsidy.bootstrap import build_engine, build_read_models
 from subsidy.demo import ScenarioClock, run_demo
 from subsidy.domain.organisation import Organisation
@@ -66,6 +67,7 @@ def test_workers_killed_mid_batch_resume_to_read_models_equal_to_a_rebuild(
     watch = observer(store_url)
     log = tmp_path / "worker.log"
     landed = []
+    kills: list[dict[str, object]] = []
 
     for round_number in range(KILLS):
         # Fresh work for each round, so that every kill can land short of the head.
@@ -83,6 +85,7 @@ def test_workers_killed_mid_batch_resume_to_read_models_equal_to_a_rebuild(
             worker.wait(timeout=10)
         after = positions(watch)
         landed.append(min(after.values()) < head)
+        kills.append({"head": head, "positions_after_kill": after})
         assert all(after[name] >= before[name] for name in after)  # nothing went backwards
     head = engine.recorder.max_notification_id()
     final = start_worker(store_url, log)
@@ -93,4 +96,13 @@ def test_workers_killed_mid_batch_resume_to_read_models_equal_to_a_rebuild(
         final.wait(timeout=20)
 
     assert all(landed)  # every kill left some projection behind the head: work was cut short
-    assert read_model_rows(db) == rebuilt_rows(engine)
+    rows = read_model_rows(db)
+    assert rows == rebuilt_rows(engine)
+    kind = "sqlite" if store_url.startswith("sqlite") else "postgresql"
+    record(
+        f"worker-crash-{kind}",
+        batch_size=BATCH,
+        kills=kills,
+        final_head=head,
+        read_model_rows={name: len(table_rows) for name, table_rows in rows.items()},
+    )

@@ -34,6 +34,7 @@ from race_workers import (
 )
 from sqlalchemy import Engine, MetaData, select
 
+from figures import record
 from subsidy.application import SubsidyEngine
 from subsidy.application.core import event_topic
 from subsidy.application.idempotency import IdempotencyRecord
@@ -183,6 +184,15 @@ def race() -> Iterator[Race]:
 
             assert [kind for kind, _ in reports] == ["done"] * WORKERS, reports
             outcomes = [o for _, worker_outcomes in reports for o in worker_outcomes]
+            record(
+                "races-postgresql",
+                workers=WORKERS,
+                commands=len(outcomes),
+                outcomes=dict(Counter(f"{o.command.kind} {o.status}" for o in outcomes)),
+                lost_races_retried=sum(o.conflicts for o in outcomes),
+                events_before=before,
+                events_after=len(engine.recorder.select_notifications(1, 100_000)),
+            )
             yield Race(engine, runner, db, approval_id, contenders, before, outcomes)
         finally:
             engine.close()
