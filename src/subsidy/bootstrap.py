@@ -16,6 +16,7 @@ from subsidy.api.security import SecurityPolicy
 from subsidy.application import SubsidyEngine
 from subsidy.application.core import Clock, utc_now
 from subsidy.application.signing import DigestSigner
+from subsidy.exports import Publisher
 from subsidy.persistence.storage import (
     event_store_environment,
     postgres_dsn,
@@ -95,6 +96,11 @@ def digest_signer(settings: Settings) -> DigestSigner | None:
     return DigestSigner.from_pem_file(settings.digest_signing_key)
 
 
+def publisher(settings: Settings) -> Publisher:
+    """The 360Giving publisher the settings name: its prefix and the funder's identifier."""
+    return Publisher(prefix=settings.giving360_prefix, identifier=settings.giving360_funder_id)
+
+
 def build_read_models(settings: Settings) -> Engine:
     """The read-model database, migrated to the latest tables."""
     db = read_model_engine(settings.database_url)
@@ -144,5 +150,6 @@ def build_app(settings: Settings, *, follow: bool = True) -> FastAPI:
         worker=worker,
         digest_signer=digest_signer(settings),
         security_policy=policy,
+        publisher=publisher(settings),
     )
     return mount_console(app)

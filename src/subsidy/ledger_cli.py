@@ -10,10 +10,16 @@ import typer
 from sqlalchemy import Engine
 
 from subsidy.application import SubsidyEngine
-from subsidy.bootstrap import build_engine, build_read_models, build_runners, configure_logging
+from subsidy.bootstrap import (
+    build_engine,
+    build_read_models,
+    build_runners,
+    configure_logging,
+    publisher,
+)
 from subsidy.domain.errors import SubsidyError
 from subsidy.domain.wareki import format_fiscal_year, parse_fiscal_year
-from subsidy.exports import ExportFormat, LedgerExport, LedgerFilter
+from subsidy.exports import ExportFormat, LedgerExport, LedgerFilter, Publisher
 from subsidy.exports.files import engine_corporate_numbers
 from subsidy.projections.runner import ProjectionStopped
 from subsidy.settings import Settings
@@ -45,7 +51,7 @@ def export_ledger(
     engine = build_engine(settings)
     db = build_read_models(settings)
     try:
-        export = _prepared(engine, db, _fiscal_year(fiscal_year), file_format)
+        export = _prepared(engine, db, _fiscal_year(fiscal_year), file_format, publisher(settings))
         if output is None:
             _to_stdout(export, db)
         else:
@@ -65,7 +71,11 @@ def _fiscal_year(text: str) -> int:
 
 
 def _prepared(
-    engine: SubsidyEngine, db: Engine, fiscal_year: int, file_format: ExportFormat
+    engine: SubsidyEngine,
+    db: Engine,
+    fiscal_year: int,
+    file_format: ExportFormat,
+    publisher: Publisher,
 ) -> LedgerExport:
     """The export, checked, on read models that have caught up with the log."""
     for runner in build_runners(engine, db, READ_MODELS):
@@ -75,6 +85,7 @@ def _prepared(
         LedgerFilter(fiscal_year=fiscal_year),
         corporate_number=engine_corporate_numbers(engine),
         issued=engine.today(),
+        publisher=publisher,
     )
     export.check(db)
     return export

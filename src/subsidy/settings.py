@@ -22,6 +22,10 @@ class Settings(BaseSettings):
         log_format: ``console`` for people, ``json`` for log collectors.
         digest_signing_key: A PEM file holding the Ed25519 private key that signs chain
             digests (``subsidy audit keygen`` makes one); digests are unsigned without it.
+        giving360_prefix: The 360Giving publisher prefix (``360G-`` and the publisher's code)
+            that 360Giving issues on registration; grant ids in 360Giving exports begin with it.
+        giving360_funder_id: The funder's organisation identifier in 360Giving exports
+            (``JP-JCN-`` and the Center's 13-digit corporate number); the prefix when unset.
         projection_batch_size: Notifications a projection applies per read-model transaction.
         max_request_bytes: The largest request body the API accepts; larger ones get 413.
         hsts_max_age: Seconds of ``Strict-Transport-Security`` the API asks browsers to keep;
@@ -35,6 +39,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     digest_signing_key: Path | None = None
+    giving360_prefix: str = Field(
+        default="360G-JCRD", pattern=r"^360G-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$"
+    )
+    giving360_funder_id: str | None = Field(default=None, pattern=r"^(JP-JCN-\d{13}|360G-\S+)$")
     projection_batch_size: int = Field(default=500, ge=1, le=100_000)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     hsts_max_age: int = Field(default=0, ge=0)

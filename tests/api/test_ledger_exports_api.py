@@ -20,7 +20,10 @@ from exports.export_helpers import (
     money_moved,
 )
 from subsidy.application import SubsidyEngine
+from subsidy.bootstrap import build_app
 from subsidy.domain.actor import Role
+from subsidy.exports import Publisher
+from subsidy.settings import Settings
 
 
 @pytest.fixture
@@ -100,3 +103,33 @@ def test_a_360giving_download_of_a_year_without_grants_is_refused(
     assert response.status_code == 422
     assert response.json()["field"] == "fiscal_year"
     assert "at least one grant" in response.json()["detail"]
+
+
+def test_the_360giving_download_is_published_under_the_configured_prefix(
+    moved: tuple[TestClient, SubsidyEngine, Scenario, dict[str, str]],
+) -> None:
+    client, _, _, auditor = moved
+    client.app.state.publisher = Publisher("360G-chiikigaku", identifier="JP-JCN-1234567890123")  # type: ignore[attr-defined]
+
+    response = client.get(
+        "/api/v1/ledger", params={"fiscal_year": 2024, "format": "360giving"}, headers=auditor
+    )
+
+    assert response.status_code == 200, response.text
+    package = json.loads(response.content)
+    assert all(g["id"].startswith("360G-chiikigaku-") for g in package["grants"])
+    assert package["publisher"]["identifier"] == "JP-JCN-1234567890123"
+    assert list(giving_validator().iter_errors(package)) == []
+
+
+def test_the_served_app_takes_its_360giving_publisher_from_the_settings(store_url: str) -> None:
+    settings = Settings(
+        database_url=store_url,
+        giving360_prefix="360G-chiikigaku",
+        giving360_funder_id="JP-JCN-1234567890123",
+    )
+
+    app = build_app(settings, follow=False)
+
+    assert app.state.publisher == Publisher("360G-chiikigaku", identifier="JP-JCN-1234567890123")
+    app.state.engine.close()

@@ -12,7 +12,13 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from exports.export_helpers import Scenario, bucket_totals, event_totals, money_moved
+from exports.export_helpers import (
+    Scenario,
+    bucket_totals,
+    event_totals,
+    giving_validator,
+    money_moved,
+)
 from subsidy.application import SubsidyEngine
 from subsidy.cli import app
 
@@ -106,3 +112,55 @@ def test_an_empty_360giving_package_is_refused_and_no_file_is_left(
     assert "no grant to publish for 令和12年度" in result.stderr
     assert not output.exists()
     assert [p.name for p in tmp_path.iterdir() if "grants" in p.name] == []
+
+
+def test_a_360giving_package_uses_the_configured_publisher_prefix_and_funder(
+    recorded: tuple[SubsidyEngine, Scenario], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUBSIDY_GIVING360_PREFIX", "360G-chiikigaku")
+    monkeypatch.setenv("SUBSIDY_GIVING360_FUNDER_ID", "JP-JCN-1234567890123")
+    output = tmp_path / "grants.json"
+
+    result = CliRunner().invoke(
+        app,
+        ["ledger", "export", "--fiscal-year", "FY2024", "--format", "360giving", "-o", str(output)],
+    )
+
+    assert result.exit_code == 0, result.output
+    package = json.loads(output.read_text("utf-8"))
+    assert package["grants"]
+    assert all(g["id"].startswith("360G-chiikigaku-") for g in package["grants"])
+    assert {g["fundingOrganization"][0]["id"] for g in package["grants"]} == {
+        "JP-JCN-1234567890123"
+    }
+    assert package["publisher"]["identifier"] == "JP-JCN-1234567890123"
+    assert list(giving_validator().iter_errors(package)) == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SUBSIDY_GIVING360_PREFIX", "JCRD"),
+        ("SUBSIDY_GIVING360_PREFIX", "360G-"),
+        ("SUBSIDY_GIVING360_PREFIX", "360G-a b"),
+        ("SUBSIDY_GIVING360_FUNDER_ID", "JP-JCN-123"),
+    ],
+)
+def test_a_malformed_publisher_setting_is_refused_naming_it(
+    recorded: tuple[SubsidyEngine, Scenario],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    output = tmp_path / "grants.json"
+
+    result = CliRunner().invoke(
+        app,
+        ["ledger", "export", "--fiscal-year", "FY2024", "--format", "360giving", "-o", str(output)],
+    )
+
+    assert result.exit_code != 0
+    assert variable.removeprefix("SUBSIDY_").lower() in str(result.exception) + result.output
+    assert not output.exists()

@@ -34,6 +34,7 @@ from subsidy.api.routes import (
 from subsidy.application import SubsidyEngine
 from subsidy.application.signing import DigestSigner
 from subsidy.domain.actor import Actor
+from subsidy.exports import DEFAULT_PUBLISHER, Publisher
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.projections.worker import Worker
 
@@ -48,11 +49,13 @@ def create_app(
     worker: Worker | None = None,
     digest_signer: DigestSigner | None = None,
     security_policy: security.SecurityPolicy | None = None,
+    publisher: Publisher = DEFAULT_PUBLISHER,
 ) -> FastAPI:
     """The API over ``engine``; with a ``worker``, the projections follow the log in-process.
 
     ``digest_signer`` signs the hash chain's digests served at ``/api/v1/audit/digest``;
-    ``security_policy`` sets the request-size limit and HSTS (the defaults when omitted).
+    ``security_policy`` sets the request-size limit and HSTS (the defaults when omitted);
+    ``publisher`` names the 360Giving publisher of ledger exports.
     """
     policy = security_policy or security.SecurityPolicy()
 
@@ -78,6 +81,7 @@ def create_app(
     app.state.db = db
     app.state.runners = list(runners)
     app.state.digest_signer = digest_signer
+    app.state.publisher = publisher
     problems.install(app)
     _install_request_logging(app)
     security.install(app, policy)  # outermost: its headers reach every answer

@@ -6,13 +6,16 @@ See docs/exports.md for each format's columns and fields.
 """
 
 from subsidy.exports.files import MEDIA_TYPES, ExportFormat, LedgerExport
+from subsidy.exports.giving360 import DEFAULT_PUBLISHER, Publisher
 from subsidy.exports.reading import KIND_LABELS, LedgerFilter, LedgerKind
 
 __all__ = [
+    "DEFAULT_PUBLISHER",
     "KIND_LABELS",
     "MEDIA_TYPES",
     "ExportFormat",
     "LedgerExport",
     "LedgerFilter",
     "LedgerKind",
+    "Publisher",
 ]

@@ -22,7 +22,9 @@ from subsidy.application import SubsidyEngine
 from subsidy.domain.errors import NotFound
 from subsidy.exports.columns import JAPAN
 from subsidy.exports.giving360 import (
+    DEFAULT_PUBLISHER,
     CorporateNumbers,
+    Publisher,
     check_publishable,
     grants_of,
     package_chunks,
@@ -85,12 +87,14 @@ class LedgerExport:
         corporate_number: The corporate number of an organisation id, for 360Giving's
             ``JP-JCN-`` identifiers; the read models do not keep it.
         issued: The package's issue date (360Giving).
+        publisher: The 360Giving publisher: its prefix and the funder's identifier.
     """
 
     format: ExportFormat
     where: LedgerFilter
     corporate_number: CorporateNumbers = _no_corporate_numbers
     issued: date | None = None
+    publisher: Publisher = DEFAULT_PUBLISHER
 
     def check(self, db: Engine) -> None:
         """Refuse, before anything is written, an export that cannot be valid.
@@ -119,11 +123,12 @@ class LedgerExport:
             return csv_chunks(_counted(ledger_lines(db, self.where), progress, _one))
         if self.format is ExportFormat.GIVING_360:
             years = _counted(grant_years(db, self.where), progress, _lines_in)
-            grants = grants_of(years, self.corporate_number)
+            grants = grants_of(years, self.corporate_number, self.publisher)
             return package_chunks(
                 grants,
                 fiscal_year=self.where.fiscal_year,
                 issued=self.issued or datetime.now(JAPAN).date(),
+                publisher=self.publisher,
             )
         msg = "an XLSX workbook is a zip file: write it with write()"
         raise ValueError(msg)

@@ -6,7 +6,7 @@ what the 360Giving fields describe: ``amountAwarded`` is the year's decided amou
 amendment, ``plannedDates`` the fiscal year (April 1 to March 31), ``awardDate`` the decision's
 notice date, one ``disbursementTransaction`` per payment (概算払 and 精算払), and
 ``amountDisbursed`` their sum. The years of one decision share the approval's id in their grant
-ids (``360G-JCRD-<approval id>-FY2024``).
+ids (``360G-JCRD-<approval id>-FY2024``, under the configured publisher prefix).
 
 360Giving has no field for money coming back. Repayments (返還) are published as additional
 fields, which the standard allows beside its own: ``repaymentTransaction`` (one per receipt of
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -33,9 +34,6 @@ from subsidy.domain.wareki import (
 from subsidy.exports.reading import LABELS_BY_CODE, GrantYear, LedgerLine
 
 STANDARD_VERSION = "1.4"
-PREFIX = "360G-JCRD"
-"""The publisher prefix. 360Giving issues one on registration; until then this stands in."""
-FUNDER = {"id": PREFIX, "name": "一般財団法人地域活性化センター"}
 PROGRAMME = {"code": DEFAULT_SCHEME_CODE, "title": DEFAULT_SCHEME_NAME}
 CURRENCY = "JPY"
 AWARD = ("decision", "amendment")
@@ -44,6 +42,31 @@ CHARGES = ("additional_charge", "late_charge")
 
 CorporateNumbers = Callable[[str], str | None]
 """The 13-digit corporate number (法人番号) of an organisation id, where one is known."""
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the package, and funds its grants.
+
+    Attributes:
+        prefix: The 360Giving publisher prefix every grant id begins with. 360Giving issues one
+            on registration; ``360G-JCRD`` stands in until then (``SUBSIDY_GIVING360_PREFIX``).
+        name: The funder's name.
+        identifier: The funder's organisation identifier (``JP-JCN-`` and its corporate
+            number); the prefix when none is configured (``SUBSIDY_GIVING360_FUNDER_ID``).
+    """
+
+    prefix: str = "360G-JCRD"
+    name: str = "一般財団法人地域活性化センター"
+    identifier: str | None = None
+
+    @property
+    def funder(self) -> dict[str, str]:
+        """The package's ``fundingOrganization`` entry."""
+        return {"id": self.identifier or self.prefix, "name": self.name}
+
+
+DEFAULT_PUBLISHER = Publisher()
 
 
 class EmptyGrantsPackage(RuleViolation):
@@ -66,21 +89,25 @@ def check_publishable(kind: str | None, fiscal_year: int | None, *, any_grant: b
         raise EmptyGrantsPackage(msg, field="fiscal_year", rule="360giving.package.grants")
 
 
-def grant_id(approval_id: str, fiscal_year: int) -> str:
+def grant_id(approval_id: str, fiscal_year: int, prefix: str = DEFAULT_PUBLISHER.prefix) -> str:
     """The grant's identifier: the publisher prefix, the approval and the fiscal year."""
-    return f"{PREFIX}-{approval_id}-FY{fiscal_year}"
+    return f"{prefix}-{approval_id}-FY{fiscal_year}"
 
 
-def organisation_identifier(organisation_id: str, corporate_number: str | None) -> str:
+def organisation_identifier(
+    organisation_id: str, corporate_number: str | None, prefix: str = DEFAULT_PUBLISHER.prefix
+) -> str:
     """``JP-JCN-`` and the corporate number where known, else an id under the prefix."""
     if corporate_number:
         return f"JP-JCN-{corporate_number}"
-    return f"{PREFIX}-ORG-{organisation_id}"
+    return f"{prefix}-ORG-{organisation_id}"
 
 
-def grant(year: GrantYear, corporate_number: str | None) -> dict[str, Any]:
+def grant(
+    year: GrantYear, corporate_number: str | None, publisher: Publisher = DEFAULT_PUBLISHER
+) -> dict[str, Any]:
     """One grant of the package, from an approval's year of ledger rows."""
-    identifier = grant_id(year.approval_id, year.fiscal_year)
+    identifier = grant_id(year.approval_id, year.fiscal_year, publisher.prefix)
     awarded_on = next(line.occurred_on for line in year.lines if line.kind == "decision")
     record: dict[str, Any] = {
         "id": identifier,
@@ -90,8 +117,8 @@ def grant(year: GrantYear, corporate_number: str | None) -> dict[str, Any]:
         "amountAwarded": sum(line.amount for line in year.lines if line.kind in AWARD),
         "awardDate": awarded_on.isoformat(),
         "plannedDates": [_fiscal_year_dates(year.fiscal_year)],
-        "recipientOrganization": [_recipient(year, corporate_number)],
-        "fundingOrganization": [FUNDER],
+        "recipientOrganization": [_recipient(year, corporate_number, publisher.prefix)],
+        "fundingOrganization": [publisher.funder],
         "grantProgramme": [PROGRAMME],
         **_money(identifier, year.lines),
         "dateModified": _instant(max(line.recorded_at for line in year.lines)),
@@ -102,16 +129,20 @@ def grant(year: GrantYear, corporate_number: str | None) -> dict[str, Any]:
 
 
 def package_chunks(
-    grants: Iterable[dict[str, Any]], *, fiscal_year: int | None, issued: date
+    grants: Iterable[dict[str, Any]],
+    *,
+    fiscal_year: int | None,
+    issued: date,
+    publisher: Publisher = DEFAULT_PUBLISHER,
 ) -> Iterator[bytes]:
     """The package as UTF-8 JSON bytes: its metadata, then one grant per line as it comes."""
     span = format_fiscal_year(fiscal_year) if fiscal_year is not None else "全年度"
     metadata = {
         "version": STANDARD_VERSION,
         "title": f"{DEFAULT_SCHEME_NAME} {span} 助成一覧",
-        "description": f"{FUNDER['name']}が{DEFAULT_SCHEME_NAME}で交付決定した助成（{span}）",
+        "description": f"{publisher.name}が{DEFAULT_SCHEME_NAME}で交付決定した助成（{span}）",
         "issued": issued.isoformat(),
-        "publisher": {"name": FUNDER["name"], "identifier": FUNDER["id"]},
+        "publisher": {"name": publisher.name, "identifier": publisher.funder["id"]},
     }
     head = json.dumps(metadata, ensure_ascii=False)
     yield (head[:-1] + ', "grants": [\n').encode("utf-8")
@@ -122,19 +153,21 @@ def package_chunks(
 
 
 def grants_of(
-    years: Iterable[GrantYear], corporate_number: CorporateNumbers
+    years: Iterable[GrantYear],
+    corporate_number: CorporateNumbers,
+    publisher: Publisher = DEFAULT_PUBLISHER,
 ) -> Iterator[dict[str, Any]]:
     """Each year as a grant; an organisation's corporate number is looked up once."""
     known: dict[str, str | None] = {}  # one entry per organisation, not per row
     for year in years:
         if year.organisation_id not in known:
             known[year.organisation_id] = corporate_number(year.organisation_id)
-        yield grant(year, known[year.organisation_id])
+        yield grant(year, known[year.organisation_id], publisher)
 
 
-def _recipient(year: GrantYear, corporate_number: str | None) -> dict[str, Any]:
+def _recipient(year: GrantYear, corporate_number: str | None, prefix: str) -> dict[str, Any]:
     recipient: dict[str, Any] = {
-        "id": organisation_identifier(year.organisation_id, corporate_number),
+        "id": organisation_identifier(year.organisation_id, corporate_number, prefix),
         "name": year.organisation_name or year.organisation_id,
         "addressCountry": "JP",
     }

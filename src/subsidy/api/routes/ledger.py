@@ -116,6 +116,7 @@ class GrantsPackage(BaseModel):
     },
 )
 def ledger(
+    request: Request,
     db: ReadModels,
     engine: EngineDep,
     _: Books,
@@ -145,6 +146,7 @@ def ledger(
             where,
             corporate_number=engine_corporate_numbers(engine),
             issued=engine.today(),
+            publisher=request.app.state.publisher,
         )
         return _download(export, db)
     with db.connect() as conn:
