@@ -233,6 +233,10 @@ def test_the_dashboard_counts_applications_and_money_for_everyone_but_applicants
         "repaid": 0,
     }
     assert figures["decisions"] == 1
+    approval = engine.approval(ids["approval"])
+    submitted_on = engine.application(approval.application_id).submitted_on
+    assert submitted_on is not None
+    assert figures["median_days_to_decision"] == (approval.notice_date - submitted_on).days
     assert refused.status_code == 403
 
 

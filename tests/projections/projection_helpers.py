@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from statistics import median
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, select
+from sqlalchemy import Engine, MetaData, Table, func, select
 
 from subsidy.application import SubsidyEngine
 from subsidy.projections.base import Projection
+from subsidy.projections.dashboard import Dashboard
 from subsidy.projections.database import read_model_engine
 from subsidy.projections.registry import read_model_metadata
 from subsidy.projections.runner import ProjectionRunner
@@ -37,3 +40,42 @@ def snapshot(db: Engine, projection: Projection) -> dict[str, list[tuple[Any, ..
     """All rows of all the projection's live tables."""
     tables = projection.define(MetaData())
     return {name: rows(db, table) for name, table in tables.items()}
+
+
+def ledger_totals_from_rows(db: Engine, tables: dict[str, Table]) -> dict[tuple[Any, ...], int]:
+    """(fiscal year, kind) → amount, summed over the ledger's rows."""
+    ledger = tables["ledger"]
+    query = select(ledger.c.fiscal_year, ledger.c.kind, func.sum(ledger.c.amount)).group_by(
+        ledger.c.fiscal_year, ledger.c.kind
+    )
+    with db.connect() as conn:
+        return {(year, kind): int(total) for year, kind, total in conn.execute(query)}
+
+
+def kept_ledger_totals(db: Engine, tables: dict[str, Table]) -> dict[tuple[Any, ...], int]:
+    """(fiscal year, kind) → amount, as the ledger keeps them."""
+    return {(year, kind): amount for year, kind, amount in rows(db, tables["totals"])}
+
+
+def decision_days_from_rows(db: Engine, tables: dict[str, Table]) -> dict[int, int]:
+    """Days to decision → decisions, counted over the dashboard's applications."""
+    applications = tables["applications"]
+    query = select(applications.c.submitted_on, applications.c.decided_on).where(
+        applications.c.submitted_on.is_not(None), applications.c.decided_on.is_not(None)
+    )
+    with db.connect() as conn:
+        return dict(
+            Counter((decided - submitted).days for submitted, decided in conn.execute(query))
+        )
+
+
+def kept_decision_days(db: Engine, tables: dict[str, Table]) -> dict[int, int]:
+    """Days to decision → decisions, as the dashboard keeps them."""
+    return dict(rows(db, tables["decision_days"]))
+
+
+def median_days_from_rows(db: Engine) -> float | None:
+    """The median days to decision, taken over the dashboard's applications row by row."""
+    days = decision_days_from_rows(db, Dashboard().define(MetaData()))
+    values = [d for d, n in days.items() for _ in range(n)]
+    return float(median(values)) if values else None

@@ -16,7 +16,13 @@ from subsidy.domain.budget import YearAmount
 from subsidy.projections.base import Projection
 from subsidy.projections.registry import all_projections
 
-from projection_helpers import snapshot
+from projection_helpers import (
+    decision_days_from_rows,
+    kept_decision_days,
+    kept_ledger_totals,
+    ledger_totals_from_rows,
+    snapshot,
+)
 from read_model_helpers import demo_engine
 
 History = list[tuple[int, str, Any]]
@@ -79,6 +85,13 @@ def chunks(events: Sequence[tuple[int, Any]], cuts: set[int]) -> list[list[tuple
     return parts
 
 
+def assert_kept_figures_agree_with_the_rows(db: Engine, tables: dict[str, Any]) -> None:
+    """The ledger's totals and the dashboard's days to decision match their own rows."""
+    ledger, board = tables["ledger"], tables["dashboard"]
+    assert kept_ledger_totals(db, ledger) == ledger_totals_from_rows(db, ledger)
+    assert kept_decision_days(db, board) == decision_days_from_rows(db, board)
+
+
 def all_snapshots(db: Engine) -> Snapshots:
     return {p.name: snapshot(db, p) for p in PROJECTIONS}
 
@@ -107,6 +120,7 @@ def test_following_the_log_in_batches_of_any_size_gives_the_same_rows(
                 projection.apply_all(conn, tables[projection.name], batch)
 
     assert all_snapshots(db) == one_at_a_time
+    assert_kept_figures_agree_with_the_rows(db, tables)
 
 
 @settings(max_examples=20, deadline=None)
@@ -125,6 +139,21 @@ def test_filling_empty_tables_from_memory_gives_the_same_rows(
                 state.flush(conn)
 
     assert all_snapshots(db) == one_at_a_time
+    assert_kept_figures_agree_with_the_rows(db, tables)
+
+
+def test_one_event_at_a_time_keeps_the_totals_and_days_to_decision_of_the_rows(
+    history: History,
+) -> None:
+    db, tables = fresh_tables()
+
+    for projection in PROJECTIONS:
+        for at, event in followed(projection, history):
+            with db.begin() as conn:
+                projection.apply(conn, tables[projection.name], event, at)
+
+    assert_kept_figures_agree_with_the_rows(db, tables)
+    assert sum(kept_decision_days(db, tables["dashboard"]).values()) == 3
 
 
 def test_the_history_exercises_every_read_model(one_at_a_time: Snapshots) -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
+from statistics import median
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from subsidy.application import SubsidyEngine
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.review import Recommendation
 from subsidy.projections.applications import Applications, list_applications
-from subsidy.projections.dashboard import Dashboard, dashboard
+from subsidy.projections.dashboard import Dashboard, dashboard, median_of
 
 from builders import (
     ADMIN,
@@ -25,6 +29,7 @@ from builders import (
     year,
 )
 from conftest import ALL_STORES, travel_to
+from projection_helpers import median_days_from_rows
 from read_model_helpers import another_applicant, caught_up, demo_engine, query
 
 DEMO_ADMIN = Actor("admin-yamada", Role.ADMINISTRATOR)
@@ -117,6 +122,8 @@ def test_the_demo_is_counted_by_status_prefecture_and_reviewer(store_url: str) -
             {"reviewer_id": "reviewer-suzuki", "assignments": 2, "reviews": 2},
             {"reviewer_id": "reviewer-takahashi", "assignments": 2, "reviews": 2},
         ]
+        assert figures["decisions"] == 3
+        assert figures["median_days_to_decision"] == median_days_from_rows(db)
 
 
 def test_the_median_runs_from_the_first_submission_to_the_notice_of_the_decision(
@@ -142,6 +149,7 @@ def test_the_median_runs_from_the_first_submission_to_the_notice_of_the_decision
     assert engine.application(resubmitted).submitted_on == date(2024, 6, 3)
     assert (date(2024, 7, 15) - SUBMITTED_ON).days == 91
     assert (figures["decisions"], figures["median_days_to_decision"]) == (4, 47.5)
+    assert median_days_from_rows(db) == 47.5
 
 
 def test_before_any_decision_the_median_is_empty(engine: SubsidyEngine, store_url: str) -> None:
@@ -152,6 +160,7 @@ def test_before_any_decision_the_median_is_empty(engine: SubsidyEngine, store_ur
 
     figures = query(db, dashboard)
     assert (figures["decisions"], figures["median_days_to_decision"]) == (0, None)
+    assert median_days_from_rows(db) is None
     assert figures["applications_by_status"]["submitted"] == 1
 
 
@@ -187,3 +196,27 @@ def test_an_amendment_moves_the_approved_total_and_the_years_reservation(
         engine.fiscal_budget(2024)
     )
     assert fy2024["reserved"] == 2_300_000
+
+
+def test_one_decision_is_its_own_median(engine: SubsidyEngine, store_url: str) -> None:
+    world = World.build(engine)
+    application_id = world.reviewed(year(2024))
+    approve_on(world, application_id, date(2024, 5, 1), 1_000_000)  # 16 days
+
+    db = caught_up(engine, store_url, Dashboard())
+
+    figures = query(db, dashboard)
+    assert (figures["decisions"], figures["median_days_to_decision"]) == (1, 16.0)
+    assert median_days_from_rows(db) == 16.0
+
+
+@given(st.lists(st.integers(min_value=-400, max_value=4_000), max_size=60))
+def test_the_median_of_a_histogram_is_the_median_of_the_values_it_counts(
+    values: list[int],
+) -> None:
+    histogram = sorted(Counter(values).items())
+
+    found = median_of(histogram)
+
+    assert found == (float(median(values)) if values else None)
+    assert found is None or isinstance(found, float)

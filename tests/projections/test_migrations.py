@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import inspect
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import pytest
+from alembic import command
+from sqlalchemy import MetaData, insert, inspect
+
+from subsidy.projections.dashboard import Dashboard, dashboard
 from subsidy.projections.database import read_model_engine
-from subsidy.projections.migrate import check, migrate
+from subsidy.projections.ledger import Ledger, ledger_totals
+from subsidy.projections.migrate import alembic_config, check, migrate
 from subsidy.projections.registry import read_model_metadata
 
 from conftest import DURABLE_STORES, make_engine
+from projection_helpers import (
+    decision_days_from_rows,
+    kept_decision_days,
+    kept_ledger_totals,
+    ledger_totals_from_rows,
+)
 
 pytestmark = pytest.mark.parametrize("store_url", DURABLE_STORES, indirect=True)
 
@@ -24,3 +36,51 @@ def test_migrating_a_fresh_database_builds_every_read_model_table(store_url: str
     tables = set(inspect(db).get_table_names())
     assert set(read_model_metadata().tables) <= tables
     check(db)  # raises if a projection's tables changed without a migration
+
+
+def test_upgrading_fills_the_kept_figures_from_the_rows_already_there(store_url: str) -> None:
+    make_engine(store_url).close()
+    db = read_model_engine(store_url)
+    config = alembic_config(db)
+    with db.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0002")  # before the kept totals and days to decision
+    board, ledger = Dashboard().define(MetaData()), Ledger().define(MetaData())
+    with db.begin() as conn:
+        decided = [application("a", 10), application("b", 20), application("c", None)]
+        conn.execute(insert(board["applications"]), decided)
+        lines = [line(1, 2024, 600), line(2, 2024, 400), line(3, 2025, 700)]
+        conn.execute(insert(ledger["ledger"]), lines)
+
+    migrate(db)
+
+    assert kept_decision_days(db, board) == decision_days_from_rows(db, board) == {10: 1, 20: 1}
+    assert kept_ledger_totals(db, ledger) == ledger_totals_from_rows(db, ledger)
+    with db.connect() as conn:
+        assert dashboard(conn)["median_days_to_decision"] == 15.0
+        assert ledger_totals(conn, 2024) == {"advance": 1_000}
+
+
+def application(application_id: str, days: int | None) -> dict[str, Any]:
+    return {
+        "application_id": application_id,
+        "status": "approved" if days is not None else "submitted",
+        "submitted_on": date(2024, 4, 15),
+        "decided_on": None if days is None else date(2024, 4, 15) + timedelta(days=days),
+    }
+
+
+def line(position: int, fiscal_year: int, amount: int) -> dict[str, Any]:
+    return {
+        "position": position,
+        "line": 0,
+        "recorded_at": datetime(2024, 6, 1, tzinfo=UTC),
+        "occurred_on": date(2024, 6, 1),
+        "fiscal_year": fiscal_year,
+        "organisation_id": "o",
+        "approval_id": "a",
+        "kind": "advance",
+        "amount": amount,
+        "balance": amount,
+        "actor_id": "finance",
+    }

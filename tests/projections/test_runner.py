@@ -22,7 +22,14 @@ from subsidy.projections.worker import lock_key
 
 from builders import APPROVER, World
 from conftest import ALL_STORES
-from projection_helpers import read_models, rows, runner_for, snapshot
+from projection_helpers import (
+    kept_ledger_totals,
+    ledger_totals_from_rows,
+    read_models,
+    rows,
+    runner_for,
+    snapshot,
+)
 
 FINANCE = Actor("finance", Role.FINANCE)
 pytestmark = pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
@@ -132,6 +139,27 @@ def test_the_ledger_totals_per_fiscal_year_equal_the_events(
     assert totals == totals_from_events(engine)
     assert totals[(2024, "advance")] == 1_000_000
     assert totals[(2024, "repayment")] == 1_000_000
+
+
+def test_the_kept_ledger_totals_equal_a_sum_over_the_rows(
+    engine: SubsidyEngine, store_url: str
+) -> None:
+    money_scenario(engine)
+    db = read_models(store_url)
+    runner_for(engine, db, Ledger(), batch_size=3).catch_up()
+    tables = Ledger().define(MetaData())
+
+    summed = ledger_totals_from_rows(db, tables)
+    with db.connect() as conn:
+        served = {
+            (year, kind): total
+            for year in {year for year, _ in summed}
+            for kind, total in ledger_totals(conn, year).items()
+        }
+
+    assert kept_ledger_totals(db, tables) == summed
+    assert served == summed == totals_from_events(engine)
+    assert {year for year, _ in summed} == {2024, 2025, 2026}
 
 
 class Failing(AuditLog):

@@ -1,14 +1,16 @@
 """The dashboard: the scheme at a glance, from applications to money repaid.
 
-Counts by status and by prefecture and the time to decision come from one row per application;
-the budget and money figures from one row per fiscal year, moved by ``FiscalBudget`` and
+Counts by status and by prefecture come from one row per application; the time to decision
+from a histogram (days from first submission to decision → decisions), moved whenever an
+application's dates change, so the median never reads more than a few hundred rows. The budget
+and money figures come from one row per fiscal year, moved by ``FiscalBudget`` and
 ``AnnualDisbursement`` events; the reviewers' workload from their assignments and reviews.
 Every lookup it needs (prefectures, the fiscal year of each budget and disbursement) is its own.
 """
 
 from __future__ import annotations
 
-from statistics import median
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -106,6 +108,12 @@ class Dashboard(Projection):
             Column("fiscal_year", Integer, nullable=False),
             _counter("appropriated"),
         )
+        decision_days = Table(
+            f"rm_dashboard_decision_days{suffix}",
+            metadata,
+            Column("days", Integer, primary_key=True),
+            _counter("decisions"),
+        )
         reviewers = Table(
             f"rm_dashboard_reviewers{suffix}",
             metadata,
@@ -117,6 +125,7 @@ class Dashboard(Projection):
             "applications": applications,
             "fiscal_years": years,
             "aggregates": aggregates,
+            "decision_days": decision_days,
             "reviewers": reviewers,
             "organisations": organisations_table(metadata, "rm_dashboard", suffix),
         }
@@ -126,11 +135,12 @@ class Dashboard(Projection):
 
 
 class _DashboardBatch(Batch):
-    """The dashboard's rows: applications, fiscal years, budgets and years, reviewers."""
+    """The dashboard's rows: applications, days to decision, fiscal years, budgets, reviewers."""
 
     def __init__(self, tables: dict[str, Table], conn: Connection | None) -> None:
         super().__init__(tables, conn)
         self.applications = self.rows("applications", lookups=("approval_id",))
+        self.decision_days = self.rows("decision_days")
         self.fiscal_years = self.rows("fiscal_years")
         self.aggregates = self.rows("aggregates")
         self.reviewers = self.rows("reviewers")
@@ -173,7 +183,7 @@ class _DashboardBatch(Batch):
             values["submitted_on"] = event.submitted_on if first is None else first
         elif name == "Rejected":
             values["decided_on"] = event.decided_on
-        self.applications.update((application_id,), **values)
+        self._update_application(row, values)
 
     def _approval(self, name: str, event: Any) -> None:
         values: dict[str, Any]
@@ -193,7 +203,22 @@ class _DashboardBatch(Batch):
             else:
                 values = {"approval_status": "revoked" if name == "Revoked" else "withdrawn"}
         for row in rows:
-            self.applications.update((row["application_id"],), **values)
+            self._update_application(row, values)
+
+    def _update_application(self, row: dict[str, Any], values: dict[str, Any]) -> None:
+        """Change an application's row, moving its decision between the histogram's days."""
+        self.applications.update((row["application_id"],), **values)
+        before, after = _days_to_decision(row), _days_to_decision({**row, **values})
+        if before != after:
+            self._count_decision(before, -1)
+            self._count_decision(after, 1)
+
+    def _count_decision(self, days: int | None, delta: int) -> None:
+        if days is None:
+            return
+        counted = self.decision_days.add((days,), decisions=delta)
+        if counted["decisions"] == 0:  # a day no decision took is no row, as a fresh build has
+            self.decision_days.delete((days,))
 
     def _money(self, name: str, event: Any) -> None:
         aggregate_id = text_id(event.originator_id)
@@ -205,6 +230,12 @@ class _DashboardBatch(Batch):
         moves = _moves(name, event, aggregate["appropriated"])
         if moves:
             self.fiscal_years.add((aggregate["fiscal_year"],), **moves)
+
+
+def _days_to_decision(row: dict[str, Any]) -> int | None:
+    """Days from the first submission to the decision, once both are known."""
+    submitted, decided = row["submitted_on"], row["decided_on"]
+    return None if submitted is None or decided is None else (decided - submitted).days
 
 
 def _moves(name: str, event: Any, appropriated_before: int) -> dict[str, int]:
@@ -237,13 +268,13 @@ def dashboard(conn: Connection) -> dict[str, Any]:
         the rejection (``None`` before any decision) and ``decisions`` it is taken over; and
         ``reviewers``: assignments and reviews per reviewer.
     """
-    days = _days_to_decision(conn)
+    histogram = _decision_days(conn)
     return {
         "applications_by_status": _by_status(conn),
         "fiscal_years": _fiscal_years(conn),
         "prefectures": _prefectures(conn),
-        "median_days_to_decision": float(median(days)) if days else None,
-        "decisions": len(days),
+        "median_days_to_decision": median_of(histogram),
+        "decisions": sum(count for _, count in histogram),
         "reviewers": _reviewers(conn),
     }
 
@@ -288,12 +319,31 @@ def _prefectures(conn: Connection) -> list[dict[str, Any]]:
     return sorted(result, key=lambda r: (r["prefecture"] is None, r["prefecture"] or ""))
 
 
-def _days_to_decision(conn: Connection) -> list[int]:
-    rows = _TABLES["applications"]
-    query = select(rows.c.submitted_on, rows.c.decided_on).where(
-        rows.c.submitted_on.is_not(None), rows.c.decided_on.is_not(None)
-    )
-    return [(decided - submitted).days for submitted, decided in conn.execute(query)]
+def _decision_days(conn: Connection) -> list[tuple[int, int]]:
+    days = _TABLES["decision_days"]
+    query = select(days.c.days, days.c.decisions).where(days.c.decisions > 0)
+    return [(int(d), int(n)) for d, n in conn.execute(query.order_by(days.c.days))]
+
+
+def median_of(histogram: Sequence[tuple[int, int]]) -> float | None:
+    """The median of the values a (value, count) histogram in ascending order holds.
+
+    The same as ``statistics.median`` over the values themselves, as a float: the middle value,
+    or the mean of the two middle ones; ``None`` for no values.
+    """
+    total = sum(count for _, count in histogram)
+    if not total:
+        return None
+    middle = ((total - 1) // 2, total // 2)  # 0-based ranks; the same one when total is odd
+    found: list[int] = []
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        while len(found) < len(middle) and middle[len(found)] < seen:
+            found.append(value)
+        if len(found) == len(middle):
+            break
+    return (found[0] + found[1]) / 2
 
 
 def _reviewers(conn: Connection) -> list[dict[str, Any]]:
