@@ -73,6 +73,7 @@ def build_engine(settings: Settings, *, clock: Clock = utc_now) -> SubsidyEngine
             event_store_environment(settings.database_url),
             clock=clock,
             snapshot_interval=settings.snapshot_interval,
+            aggregate_cache_size=settings.aggregate_cache_size,
         )
         engine.ensure_default_scheme()
     structlog.get_logger("subsidy").debug("engine.ready", database=_redacted(settings.database_url))

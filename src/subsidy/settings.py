@@ -18,6 +18,9 @@ class Settings(BaseSettings):
         database_url: ``sqlite:///PATH`` (the embedded default), ``postgresql://USER@HOST/DB``
             (optionally ``?schema=NAME``) or ``memory://`` (nothing kept; for tests).
         snapshot_interval: Take a snapshot of an aggregate every this many events.
+        aggregate_cache_size: How many recently used aggregates each engine keeps in memory
+            (0: none). A cached aggregate is brought up to date from the store on every load,
+            so processes sharing a database still see each other's writes at once.
         log_level: The lowest level logged.
         log_format: ``console`` for people, ``json`` for log collectors.
         digest_signing_key: A PEM file holding the Ed25519 private key that signs chain
@@ -36,6 +39,7 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     snapshot_interval: int = Field(default=50, ge=2)
+    aggregate_cache_size: int = Field(default=1_000, ge=0, le=1_000_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     digest_signing_key: Path | None = None

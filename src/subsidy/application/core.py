@@ -11,12 +11,13 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import structlog
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import get_topic
 
 from subsidy.application.idempotency import IdempotencyRecord, current_request
+from subsidy.application.repository import CachingRepository
 from subsidy.application.views import ImportSummary
 from subsidy.domain.action_plan import ActionPlan
 from subsidy.domain.actor import SYSTEM, Actor, Role
@@ -46,6 +47,7 @@ from subsidy.persistence.transcodings import DataclassAsDict, register_domain_tr
 JAPAN = ZoneInfo("Asia/Tokyo")
 _log = structlog.get_logger("subsidy.engine")
 PAGE_SIZE = 500
+DEFAULT_AGGREGATE_CACHE_SIZE = 1_000
 
 A = TypeVar("A", bound=Aggregate)
 Outcome = TypeVar("Outcome")
@@ -66,7 +68,9 @@ class EngineCore(Application[UUID]):
     """Infrastructure shared by every use case.
 
     Commands run through :meth:`_execute`, which honours idempotency keys and turns a lost
-    race on an aggregate's version into :class:`ConcurrencyConflict`.
+    race on an aggregate's version into :class:`ConcurrencyConflict`. Aggregates load through
+    a cache of the ``aggregate_cache_size`` most recently used (0: none), brought up to date
+    from the store on every load (:class:`~subsidy.application.repository.CachingRepository`).
     """
 
     name = "Subsidy"
@@ -91,7 +95,9 @@ class EngineCore(Application[UUID]):
         *,
         clock: Clock = utc_now,
         snapshot_interval: int | None = None,
+        aggregate_cache_size: int = DEFAULT_AGGREGATE_CACHE_SIZE,
     ) -> None:
+        self._aggregate_cache_size = aggregate_cache_size  # read by construct_repository()
         super().__init__(env)
         self._clock = clock
         self._positions = threading.local()
@@ -101,6 +107,14 @@ class EngineCore(Application[UUID]):
             # from the class default without redefining the class.
             intervals = dict.fromkeys(type(self).snapshotting_intervals, snapshot_interval)
             object.__setattr__(self, "snapshotting_intervals", intervals)
+
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository, or the caching one (the library's env settings ignored)."""
+        if self._aggregate_cache_size <= 0:
+            return Repository(event_store=self.events, snapshot_store=self.snapshots)
+        return CachingRepository(
+            self.events, snapshot_store=self.snapshots, maxsize=self._aggregate_cache_size
+        )
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Save as the library does, but one save at a time per engine.

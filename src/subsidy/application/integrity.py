@@ -8,7 +8,7 @@ to that position is still the history the digest was taken of.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,16 @@ from eventsourcing.application import Application
 from subsidy.application.signing import DigestSigner, DigestVerifier
 from subsidy.application.snapshot_check import SnapshotBreak, snapshot_breaks
 from subsidy.domain.errors import InvalidValue, RuleViolation
-from subsidy.persistence.chain import GENESIS, ChainedRow, ChainReader, link_hash
+from subsidy.persistence.chain import (
+    GENESIS,
+    MALFORMED_ERRORS,
+    ChainedRow,
+    ChainReader,
+    RawRow,
+    chained_row,
+    row_link,
+    stored_bytes,
+)
 
 ALGORITHM = "sha256-chain-v1"
 PAGE = 2_000
@@ -117,7 +126,7 @@ class Verification:
 def chain_of(engine: Application[Any]) -> ChainReader:
     """The engine's recorder as a hash chain, or a refusal if its store keeps none."""
     recorder: Any = engine.recorder
-    if not hasattr(recorder, "select_chained"):
+    if not hasattr(recorder, "select_raw"):
         raise RuleViolation("this event store keeps no hash chain")
     chain: ChainReader = recorder
     return chain
@@ -195,29 +204,41 @@ class _Walk:
 
     def run(self, on_progress: Callable[[int], None] | None) -> None:
         while self.first_break is None:
-            rows = self.chain.select_chained(self.head, PAGE)
+            rows = self.chain.select_raw(self.head, PAGE)
             if not rows:
                 return
-            for row in rows:
-                try:
-                    expected = link_hash(self.previous, row.position, row.event)
-                except (TypeError, ValueError, AttributeError, OverflowError):
-                    self.first_break = Break(row.position, _MALFORMED)
-                    break
-                if row.link is None:
-                    self.first_break = Break(row.position, _UNLINKED)
-                    break
-                if row.link != expected:
-                    self.first_break = Break(row.position, _MISMATCH)
-                    break
-                if self.on_row is not None:
-                    self.on_row(row, self.previous)
-                self.originators.add(row.event.originator_id)
-                self.previous, self.head, self.checked = expected, row.position, self.checked + 1
-                if self.digest is not None and row.position == self.digest.position:
-                    self.link_at_digest = expected
+            self._walk_page(rows)
             if on_progress is not None:
                 on_progress(len(rows))
+
+    def _walk_page(self, rows: Sequence[RawRow]) -> None:
+        # The hot loop of verification: columns as read, no objects built per row unless a
+        # caller wants them (on_row), attributes kept in locals until the page is done.
+        previous, head, checked = self.previous, self.head, self.checked
+        at_digest = -1 if self.digest is None else self.digest.position
+        add_originator = self.originators.add
+        try:
+            for raw in rows:
+                position, originator_id, _, _, _, link = raw
+                try:
+                    expected = row_link(previous, raw)
+                except MALFORMED_ERRORS:
+                    self.first_break = Break(position, _MALFORMED)
+                    return
+                if link is None:
+                    self.first_break = Break(position, _UNLINKED)
+                    return
+                if link != expected and stored_bytes(link) != expected:
+                    self.first_break = Break(position, _MISMATCH)
+                    return
+                if self.on_row is not None:
+                    self.on_row(chained_row(raw), previous)
+                add_originator(originator_id)
+                previous, head, checked = expected, position, checked + 1
+                if position == at_digest:
+                    self.link_at_digest = expected
+        finally:
+            self.previous, self.head, self.checked = previous, head, checked
 
     def outcome(
         self, extra: tuple[Break | None, ...], *, signature_checked: bool = False

@@ -14,6 +14,7 @@ with ``APPLICATION_RECORDER_TOPIC`` by :func:`subsidy.persistence.storage.event_
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -30,11 +31,14 @@ from eventsourcing.sqlite import (
 )
 from eventsourcing.utils import Environment, EnvType
 from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Identifier
 
 GENESIS = bytes(32)
 """The "previous link" of the first event: 32 zero bytes."""
+
+RawRow = tuple[int, Any, Any, Any, Any, Any]
+"""A stored event's columns as read: position, originator id, version, topic, state, link."""
 
 
 def link_hash(previous: bytes, position: int, event: StoredEvent) -> bytes:
@@ -44,15 +48,39 @@ def link_hash(previous: bytes, position: int, event: StoredEvent) -> bytes:
     its 32 hex digits) and topic, the version and the SHA-256 of the state: no two different
     stored rows encode to the same bytes.
     """
-    originator = _canonical_id(event.originator_id).encode()
-    topic = event.topic.encode()
-    digest = hashlib.sha256(previous)
-    digest.update(position.to_bytes(8, "big"))
-    digest.update(len(originator).to_bytes(4, "big") + originator)
-    digest.update(event.originator_version.to_bytes(8, "big", signed=True))
-    digest.update(len(topic).to_bytes(4, "big") + topic)
-    digest.update(state_hash(event.state))
-    return digest.digest()
+    row = (position, event.originator_id, event.originator_version, event.topic, event.state, None)
+    return row_link(previous, row)
+
+
+_POSITION_AND_LENGTH = struct.Struct(">QI")
+_VERSION_AND_LENGTH = struct.Struct(">qI")
+
+MALFORMED_ERRORS = (TypeError, ValueError, AttributeError, OverflowError, struct.error)
+"""What :func:`row_link` raises for a column holding a value the engine never writes."""
+
+
+def row_link(previous: bytes, row: RawRow) -> bytes:
+    """:func:`link_hash` of a stored row's columns as read, without building a StoredEvent.
+
+    The verifier calls this once per stored event, so it hashes one buffer rather than
+    feeding the digest piece by piece. The row's link (its last column) is not used.
+    """
+    position, originator_id, originator_version, topic, state, _ = row
+    originator = _canonical_id(originator_id).encode()
+    topic_bytes = topic.encode()
+    state_bytes = state if isinstance(state, bytes) else stored_bytes(state)
+    return hashlib.sha256(
+        b"".join(
+            (
+                previous,
+                _POSITION_AND_LENGTH.pack(position, len(originator)),
+                originator,
+                _VERSION_AND_LENGTH.pack(originator_version, len(topic_bytes)),
+                topic_bytes,
+                hashlib.sha256(state_bytes).digest(),
+            )
+        )
+    ).digest()
 
 
 def state_hash(state: bytes) -> bytes:
@@ -87,11 +115,22 @@ class ChainedRow:
     link: bytes | None
 
 
+def chained_row(raw: RawRow) -> ChainedRow:
+    """The row as the verifier hands it on (the state as bytes, the link as bytes or None)."""
+    position, originator_id, originator_version, topic, state, link = raw
+    event = StoredEvent(originator_id, originator_version, topic, stored_bytes(state))
+    return ChainedRow(position, event, None if link is None else stored_bytes(link))
+
+
 class ChainReader(Protocol):
     """What the verifier needs from a recorder that keeps a hash chain."""
 
     def select_chained(self, after: int, limit: int) -> Sequence[ChainedRow]:
         """Up to ``limit`` events after position ``after``, in log order, with their links."""
+        ...
+
+    def select_raw(self, after: int, limit: int) -> Sequence[RawRow]:
+        """The same rows as :meth:`select_chained`, as the database returns their columns."""
         ...
 
     def first_orphan_link(self) -> int | None:
@@ -131,11 +170,21 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
             return ids
 
     def select_chained(self, after: int, limit: int) -> Sequence[ChainedRow]:
+        return [chained_row(raw) for raw in self.select_raw(after, limit)]
+
+    def select_raw(self, after: int, limit: int) -> Sequence[RawRow]:
         with self._database_lock:
             rows = self._stored_events[after : after + limit]
             return [
-                ChainedRow(after + i + 1, event, self._chain.get(after + i + 1))
-                for i, event in enumerate(rows)
+                (
+                    after + i + 1,
+                    e.originator_id,
+                    e.originator_version,
+                    e.topic,
+                    e.state,
+                    self._chain.get(after + i + 1),
+                )
+                for i, e in enumerate(rows)
             ]
 
     def first_orphan_link(self) -> int | None:
@@ -203,27 +252,19 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         return ids
 
     def select_chained(self, after: int, limit: int) -> Sequence[ChainedRow]:
+        return [chained_row(raw) for raw in self.select_raw(after, limit)]
+
+    def select_raw(self, after: int, limit: int) -> Sequence[RawRow]:
         statement = (
-            f"SELECT e.rowid AS position, e.originator_id, e.originator_version, e.topic, "
+            f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, "
             f"e.state, c.link FROM {self.events_table_name} e "
             f"LEFT JOIN {self.chain_table_name} c ON c.notification_id = e.rowid "
             "WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?"
         )
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, (after, limit))
-            return [
-                ChainedRow(
-                    position=row["position"],
-                    event=StoredEvent(
-                        originator_id=row["originator_id"],
-                        originator_version=row["originator_version"],
-                        topic=row["topic"],
-                        state=stored_bytes(row["state"]),
-                    ),
-                    link=None if row["link"] is None else stored_bytes(row["link"]),
-                )
-                for row in c.fetchall()
-            ]
+            rows: Sequence[RawRow] = c.fetchall()  # sqlite3.Row objects unpack as these tuples
+            return rows
 
     def first_orphan_link(self) -> int | None:
         return self._scalar(
@@ -298,27 +339,18 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         return ids
 
     def select_chained(self, after: int, limit: int) -> Sequence[ChainedRow]:
+        return [chained_row(raw) for raw in self.select_raw(after, limit)]
+
+    def select_raw(self, after: int, limit: int) -> Sequence[RawRow]:
         statement = SQL(
             "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
             "e.state, c.link FROM {0}.{1} e LEFT JOIN {2}.{3} c "
             "ON c.notification_id = e.notification_id "
             "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
         ).format(*self._events, *self._chain)
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(statement, (after, limit))
-            return [
-                ChainedRow(
-                    position=row["notification_id"],
-                    event=StoredEvent(
-                        originator_id=row["originator_id"],
-                        originator_version=row["originator_version"],
-                        topic=row["topic"],
-                        state=stored_bytes(row["state"]),
-                    ),
-                    link=None if row["link"] is None else stored_bytes(row["link"]),
-                )
-                for row in curs.fetchall()
-            ]
+            return curs.fetchall()
 
     def first_orphan_link(self) -> int | None:
         statement = SQL(
