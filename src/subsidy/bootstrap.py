@@ -152,5 +152,6 @@ def build_app(settings: Settings, *, follow: bool = True) -> FastAPI:
         digest_signer=digest_signer(settings),
         security_policy=policy,
         publisher=publisher(settings),
+        threads=settings.api_threads,
     )
     return mount_console(app)

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
         max_request_bytes: The largest request body the API accepts; larger ones get 413.
         hsts_max_age: Seconds of ``Strict-Transport-Security`` the API asks browsers to keep;
             0 sends no such header. Set it only when the API is reached over TLS alone.
+        api_threads: How many synchronous endpoints and dependencies the API runs at once, on
+            worker threads (anyio's limiter, 40 unless set); more requests wait for a thread.
     """
 
     model_config = SettingsConfigDict(env_prefix="SUBSIDY_", env_file=".env", extra="ignore")
@@ -50,6 +52,7 @@ class Settings(BaseSettings):
     projection_batch_size: int = Field(default=500, ge=1, le=100_000)
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
     hsts_max_age: int = Field(default=0, ge=0)
+    api_threads: int = Field(default=8, ge=2, le=1000)
 
     @field_validator("database_url")
     @classmethod

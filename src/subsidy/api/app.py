@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-import structlog
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request, Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine, text
 
-from subsidy.api import problems, security
+from subsidy.api import problems, request_log, security
 from subsidy.api.deps import CurrentUser
 from subsidy.api.routes import (
     applications,
@@ -33,12 +26,14 @@ from subsidy.api.routes import (
 )
 from subsidy.application import SubsidyEngine
 from subsidy.application.signing import DigestSigner
-from subsidy.domain.actor import Actor
 from subsidy.exports import DEFAULT_PUBLISHER, Publisher
 from subsidy.projections.runner import ProjectionRunner
 from subsidy.projections.worker import Worker
 
-_log = structlog.get_logger("subsidy.api")
+# FastAPI runs each synchronous endpoint and dependency on a worker thread; anyio allows 40. A few
+# are enough to keep one core busy, and fewer threads fighting for the GIL (and for SQLite, which
+# releases it at every row) cut the tail latency and the memory: see docs/performance.md.
+THREADS = 8
 
 
 def create_app(
@@ -50,17 +45,21 @@ def create_app(
     digest_signer: DigestSigner | None = None,
     security_policy: security.SecurityPolicy | None = None,
     publisher: Publisher = DEFAULT_PUBLISHER,
+    threads: int = THREADS,
 ) -> FastAPI:
     """The API over ``engine``; with a ``worker``, the projections follow the log in-process.
 
     ``digest_signer`` signs the hash chain's digests served at ``/api/v1/audit/digest``;
     ``security_policy`` sets the request-size limit and HSTS (the defaults when omitted);
-    ``publisher`` names the 360Giving publisher of ledger exports.
+    ``publisher`` names the 360Giving publisher of ledger exports; ``threads`` is how many
+    synchronous endpoints and dependencies may run at once (the rest wait their turn).
     """
     policy = security_policy or security.SecurityPolicy()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The limiter belongs to the event loop the server runs, so it is set once that runs.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         stop = threading.Event()
         thread = None
         if worker is not None:
@@ -83,7 +82,7 @@ def create_app(
     app.state.digest_signer = digest_signer
     app.state.publisher = publisher
     problems.install(app)
-    _install_request_logging(app)
+    request_log.install(app)
     security.install(app, policy)  # outermost: its headers reach every answer
     app.include_router(_health_routes(), responses=problems.RESPONSES)
     for router in routers():
@@ -103,59 +102,6 @@ def routers() -> list[APIRouter]:
         ledger.router,
         integrity.router,
     ]
-
-
-def _install_request_logging(app: FastAPI) -> None:
-    registry = CollectorRegistry()
-    requests = Counter(
-        "subsidy_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
-    )
-    seconds = Histogram(
-        "subsidy_http_request_seconds", "HTTP request duration", ["route"], registry=registry
-    )
-    app.state.metrics = registry
-
-    @app.middleware("http")
-    async def _log_request(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = security.request_id(request.headers.get("x-request-id"))
-        request.state.request_id = request_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception:
-            route = getattr(request.scope.get("route"), "path", request.url.path)
-            requests.labels(request.method, route, "500").inc()
-            _log.error("request", method=request.method, route=route, status=500)
-            raise
-        route = getattr(request.scope.get("route"), "path", request.url.path)
-        duration = time.perf_counter() - started
-        requests.labels(request.method, route, str(response.status_code)).inc()
-        seconds.labels(route).observe(duration)
-        response.headers["X-Request-Id"] = request_id
-        actor: Actor | None = getattr(request.state, "actor", None)
-        _log.info(
-            "request",
-            method=request.method,
-            route=route,
-            status=response.status_code,
-            duration_ms=round(duration * 1000, 1),
-            user=actor.user_id if actor else None,
-            role=actor.role.value if actor else None,
-            aggregate=_aggregate_of(request),
-        )
-        return response
-
-
-def _aggregate_of(request: Request) -> str | None:
-    """The record the request is about: the first id in its path, if any."""
-    for name, value in request.path_params.items():
-        if name.endswith("_id") or name == "id":
-            return str(value)
-    return None
 
 
 def _health_routes() -> APIRouter:

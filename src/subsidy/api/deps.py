@@ -1,4 +1,9 @@
-"""What every route shares: the engine, the caller, safe-write headers and visibility."""
+"""What every route shares: the engine, the caller, safe-write headers and visibility.
+
+A dependency that only reads the request is ``async``: FastAPI runs a plain ``def`` on a worker
+thread, a hop (and a wait for one of the few threads) that such a dependency need not pay. Those
+that touch the store (``current_user``) stay synchronous so the event loop never waits on it.
+"""
 
 from __future__ import annotations
 
@@ -29,10 +34,14 @@ __all__ = [
 _bearer = HTTPBearer(auto_error=False)
 
 
-def engine_of(request: Request) -> SubsidyEngine:
-    """The engine behind this app."""
+def _engine(request: Request) -> SubsidyEngine:
     engine: SubsidyEngine = request.app.state.engine
     return engine
+
+
+async def engine_of(request: Request) -> SubsidyEngine:
+    """The engine behind this app."""
+    return _engine(request)
 
 
 def current_user(
@@ -40,7 +49,7 @@ def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     """The authenticated caller, or 401 with a problem body."""
-    actor = engine_of(request).authenticate(credentials.credentials) if credentials else None
+    actor = _engine(request).authenticate(credentials.credentials) if credentials else None
     if actor is None:
         raise HTTPException(
             status_code=401,
@@ -56,7 +65,7 @@ EngineDep = Annotated[SubsidyEngine, Depends(engine_of)]
 CurrentUser = Annotated[Actor, Depends(current_user)]
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -70,7 +79,7 @@ def idempotency_key(
     return key
 
 
-def expected_version(
+async def expected_version(
     request: Request,
     if_match: Annotated[
         str | None,
@@ -104,7 +113,7 @@ def set_etag(response: Response, version: int) -> None:
 def require_role(*roles: Role) -> object:
     """A dependency that refuses callers without one of ``roles`` (403)."""
 
-    def check(user: Annotated[Actor, Depends(current_user)]) -> Actor:
+    async def check(user: Annotated[Actor, Depends(current_user)]) -> Actor:
         user.require(*roles)
         return user
 
