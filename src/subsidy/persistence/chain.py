@@ -65,22 +65,24 @@ def row_link(previous: bytes, row: RawRow) -> bytes:
     The verifier calls this once per stored event, so it hashes one buffer rather than
     feeding the digest piece by piece. The row's link (its last column) is not used.
     """
+    return hashlib.sha256(previous + row_suffix(row)).digest()
+
+
+def row_suffix(row: RawRow) -> bytes:
+    """What a row's link hashes after the previous link: the link is SHA-256(previous + this)."""
     position, originator_id, originator_version, topic, state, _ = row
     originator = _canonical_id(originator_id).encode()
     topic_bytes = topic.encode()
     state_bytes = state if isinstance(state, bytes) else stored_bytes(state)
-    return hashlib.sha256(
-        b"".join(
-            (
-                previous,
-                _POSITION_AND_LENGTH.pack(position, len(originator)),
-                originator,
-                _VERSION_AND_LENGTH.pack(originator_version, len(topic_bytes)),
-                topic_bytes,
-                hashlib.sha256(state_bytes).digest(),
-            )
+    return b"".join(
+        (
+            _POSITION_AND_LENGTH.pack(position, len(originator)),
+            originator,
+            _VERSION_AND_LENGTH.pack(originator_version, len(topic_bytes)),
+            topic_bytes,
+            hashlib.sha256(state_bytes).digest(),
         )
-    ).digest()
+    )
 
 
 def state_hash(state: bytes) -> bytes:
@@ -317,24 +319,36 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 "notification_id bigint PRIMARY KEY, link bytea NOT NULL)"
             ).format(*self._chain)
         )
+        self._link_statement = SQL(
+            "WITH RECURSIVE links (i, link) AS ("
+            " SELECT 1, sha256(coalesce("
+            "  (SELECT link FROM {0}.{1} ORDER BY notification_id DESC LIMIT 1), %(genesis)s"
+            " ) || (%(suffixes)s::bytea[])[1])"
+            " UNION ALL"
+            " SELECT i + 1, sha256(link || (%(suffixes)s::bytea[])[i + 1]) FROM links"
+            " WHERE i < cardinality(%(suffixes)s::bytea[])"
+            ") INSERT INTO {0}.{1} (notification_id, link)"
+            " SELECT (%(ids)s::bigint[])[i], link FROM links"
+        ).format(*self._chain)
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         # Runs inside the insert's transaction, after it took the EXCLUSIVE lock on the events
         # table: no other writer can add a link until this transaction ends.
+        #
+        # One statement links them all: the server reads the last link and hashes each new one
+        # from the previous link and the suffix computed here (row_suffix). It returns nothing,
+        # so the pipeline sends it with the COMMIT, without waiting for the last link first.
         ids = list(super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or [])
+        suffixes = [
+            row_suffix((position, e.originator_id, e.originator_version, e.topic, e.state, None))
+            for position, e in zip(ids, stored_events, strict=True)
+        ]
         curs.execute(
-            SQL("SELECT link FROM {0}.{1} ORDER BY notification_id DESC LIMIT 1").format(
-                *self._chain
-            )
-        )
-        row = curs.fetchone()
-        previous = bytes(row["link"]) if row else GENESIS
-        links = _links(previous, ids, stored_events)
-        curs.executemany(
-            SQL("INSERT INTO {0}.{1} (notification_id, link) VALUES (%s, %s)").format(*self._chain),
-            list(zip(ids, links, strict=True)),
+            self._link_statement,
+            {"ids": ids, "suffixes": suffixes, "genesis": GENESIS},
+            prepare=True,
         )
         return ids
 
