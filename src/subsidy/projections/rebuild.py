@@ -4,7 +4,9 @@ A rebuild reads the log once, decodes each event once and hands it to every proj
 follows its topic. Each projection keeps its rows in memory for the whole rebuild (a
 :class:`~subsidy.projections.batch.Batch` in complete mode: its shadow tables started empty and
 nothing else writes them, so nothing is ever read back); after every 5,000 notifications it
-writes what changed in bulk, in a short transaction of its own. The live tables keep serving,
+writes what changed in bulk, in a short transaction of its own. The shadow tables are temporary
+tables of the one connection the rebuild holds throughout: never logged or synced, never seen by
+another session, gone with the session should the process die. The live tables keep serving,
 and workers keep following, until the last transaction locks every position, applies what
 arrived meanwhile, replaces the live rows with the shadow's and sets the positions, so readers
 see either the old tables or the new ones.
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper
-from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select
+from sqlalchemy import Connection, MetaData, Table, delete, insert, select
 
 from subsidy.projections import tracking
 from subsidy.projections.base import Projection
@@ -132,27 +134,34 @@ def rebuild_all(
         for table in shadow.values():
             # Nothing reads a shadow table but the swap: indexes would only slow its filling.
             table.indexes.clear()
+            # Scratch tables of the rebuild's own connection: never logged or synced, and
+            # dropped by the database should the process die before it drops them.
+            table._prefixes = ["TEMPORARY"]
         batch = runner.projection.open_batch(shadow, None)
         targets.append(_Target(runner.projection, runner.tables, shadow, batch))
     log = _Pass(first.recorder, first.mapper, targets, batch_size)
-    metadata.drop_all(first.db)
-    metadata.create_all(first.db)
-    try:
-        _fill(log, first.db, progress)
-        with first.db.begin() as conn:
-            for target in targets:
-                tracking.lock_position(conn, target.projection.name)
-            while log.advance():
-                log.write(conn)
-            for target in targets:
-                _swap(conn, target)
-                tracking.set_position(conn, target.projection.name, log.position)
-    finally:
-        metadata.drop_all(first.db)
+    # One connection for the whole rebuild, in whose session the shadow tables live.
+    with first.db.connect() as conn:
+        try:
+            with conn.begin():
+                # A fresh suffix: no table of it can exist yet, so none is looked for.
+                metadata.create_all(conn, checkfirst=False)
+            _fill(log, conn, progress)
+            with conn.begin():
+                for target in targets:
+                    tracking.lock_position(conn, target.projection.name)
+                while log.advance():
+                    log.write(conn)
+                for target in targets:
+                    _swap(conn, target)
+                    tracking.set_position(conn, target.projection.name, log.position)
+        finally:
+            with conn.begin():
+                metadata.drop_all(conn)
     return {t.projection.name: t.applied for t in targets}
 
 
-def _fill(log: _Pass, db: Engine, progress: Progress | None) -> None:
+def _fill(log: _Pass, conn: Connection, progress: Progress | None) -> None:
     """Fill the shadow tables up to the head.
 
     Events are read and applied outside any read-model transaction; only writing them takes
@@ -160,7 +169,7 @@ def _fill(log: _Pass, db: Engine, progress: Progress | None) -> None:
     the bulk writes alone.
     """
     while log.advance():
-        with db.begin() as conn:
+        with conn.begin():
             log.write(conn)
         if progress is not None:
             progress(log.position, log.recorder.max_notification_id() or 0)
