@@ -1,7 +1,10 @@
-"""``json_safe``, which converts by type once per type, agrees with the plain recursive rules."""
+"""``json_safe``, which converts by type once per type, agrees with the plain recursive rules;
+``json_text`` writes the same JSON as encoding ``json_safe``'s result."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -13,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from subsidy.domain.actor import Role
-from subsidy.projections.support import json_safe
+from subsidy.projections.support import json_safe, json_text
 
 
 def reference(value: Any) -> Any:
@@ -89,3 +92,34 @@ def nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 @given(st.recursive(leaves, nested, max_leaves=20))
 def test_json_safe_follows_the_plain_rules(value: Any) -> None:
     assert json_safe(value) == reference(value)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+text_keyed = st.recursive(
+    leaves,
+    lambda children: (
+        nested(children).filter(lambda v: not isinstance(v, dict))
+        | st.dictionaries(st.text(max_size=3), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def encoded(encode: Callable[[Any], str], value: Any) -> str | type[Exception]:
+    try:
+        return encode(value)
+    except TypeError:  # a class is no JSON, either way
+        return TypeError
+
+
+@settings(max_examples=300)
+@given(text_keyed)
+def test_json_text_is_the_text_of_json_safe(value: Any) -> None:
+    """Dicts keyed by text (as decoded events have): the C encoder's text, the same."""
+    assert encoded(json_text, value) == encoded(lambda v: _ENCODE(json_safe(v)), value)
+
+
+@settings(max_examples=100)
+@given(st.dictionaries(st.uuids() | st.dates(), st.integers(), min_size=1, max_size=4))
+def test_json_text_falls_back_for_keys_json_refuses(value: dict[Any, int]) -> None:
+    assert json_text({"by": value}) == _ENCODE(json_safe({"by": value}))

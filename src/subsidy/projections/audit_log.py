@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -22,7 +21,7 @@ from sqlalchemy import (
 
 from subsidy.projections.base import Projection
 from subsidy.projections.batch import Batch
-from subsidy.projections.support import event_names, json_safe, text_id
+from subsidy.projections.support import event_names, json_text, text_id
 
 # Token hashes never reach a read model: a hash is enough to look a token up.
 SKIPPED_FIELDS = {
@@ -33,8 +32,6 @@ SKIPPED_FIELDS = {
     "actor",
     "token_hash",
 }
-# One encoder for every row: ``json.dumps`` with options would build a new one each call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 class AuditLog(Projection):
@@ -98,7 +95,7 @@ class _AuditBatch(Batch):
             "actor_role": actor.role.value if actor else None,
             "reason": details.get("reason"),
             "rule": details.get("rule") or _calculation_rule(details),
-            "details": _ENCODE(json_safe(details)),
+            "details": json_text(details),
         }
 
 

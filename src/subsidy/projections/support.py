@@ -6,13 +6,17 @@ so it can be rebuilt alone; only the code that defines and fills such tables is 
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from _json import make_encoder
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
+from json.encoder import encode_basestring
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -39,9 +43,20 @@ APPROVAL_EVENTS = ("Granted", "Amended", "Revoked", "Withdrawn")
 """The ``Approval`` events that change a decision's amount or standing."""
 
 
-text_id: Callable[[Any], str] = lru_cache(maxsize=1 << 16, typed=True)(str)
-"""An id as text, remembered: each projection keys its rows by the same events' ids, and a
-``UUID`` formats itself slowly."""
+def text_id(value: Any) -> str:
+    """An id as text; a ``UUID``'s text is remembered, by its number.
+
+    Each projection keys its rows by the same events' ids, and a ``UUID`` formats itself
+    slowly; remembering it by the ``UUID`` itself would hash and compare in Python.
+    """
+    if type(value) is UUID:
+        return _uuid_text(value.int)
+    return str(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _uuid_text(number: int) -> str:
+    return str(UUID(int=number))
 
 
 def event_names(event: Any) -> tuple[str, str]:
@@ -160,3 +175,67 @@ def _list_safe(value: list[Any] | tuple[Any, ...]) -> list[Any]:
 
 def _same(value: Any) -> Any:
     return value
+
+
+def json_text(value: Any) -> str:
+    """``value`` as JSON text with sorted keys: the text of :func:`json_safe`'s result.
+
+    The C encoder walks the lists and dicts itself and calls back only for the values
+    :func:`json_safe` converts (dataclasses, enums, dates, ids, sets), which is about twice as
+    fast as building the converted copy first. It agrees with encoding :func:`json_safe`'s
+    result when every dict is keyed by text, as in every decoded event (JSON keys are text):
+    other keys that JSON refuses fall back to :func:`json_safe`. Enums must be plain ones (as
+    the domain's are): one that is also a ``str`` or ``int`` is written as that.
+    """
+    try:
+        return "".join(_ENCODER(value, 0))
+    except TypeError:  # a key JSON refuses (a date, an id): json_safe turns it into text
+        return _ENCODE(json_safe(value))
+
+
+def _encode_default(value: Any) -> Any:
+    """What the C encoder writes for a value it cannot write itself: :func:`json_safe`'s."""
+    kind = type(value)
+    convert = _DEFAULTS.get(kind)
+    if convert is None:
+        convert = _DEFAULTS[kind] = _default_converter(kind)
+    return convert(value)
+
+
+def _default_converter(kind: type) -> Callable[[Any], Any]:
+    """How :func:`_encode_default` converts a value of type ``kind`` (one step only)."""
+    if issubclass(kind, type):
+        return _refuse
+    if is_dataclass(kind):
+        names = tuple(f.name for f in fields(kind))
+        if not names:
+            return lambda value: {}
+        values = attrgetter(*names) if len(names) > 1 else lambda value: (getattr(value, names[0]),)
+        return lambda value: dict(zip(names, values(value), strict=True))
+    if issubclass(kind, Enum):
+        return attrgetter("_value_")
+    if issubclass(kind, date):
+        return kind.isoformat
+    if issubclass(kind, UUID):
+        return text_id  # the ids the projections have already formatted
+    converted = _converter(kind)  # decimals and sets: as json_safe has them
+    return _refuse if converted is _same else converted
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_DEFAULTS: dict[type, Callable[[Any], Any]] = {}
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_ENCODER = make_encoder(  # json.JSONEncoder's own C encoder, made once rather than per call
+    None,  # no check for cycles: decoded events have none
+    _encode_default,
+    encode_basestring,  # ensure_ascii=False
+    None,
+    ": ",
+    ", ",
+    True,  # sort_keys
+    False,  # skipkeys
+    True,  # allow_nan
+)
