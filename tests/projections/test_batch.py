@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -25,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import bindparam
 
 from subsidy.projections.batch import DuplicateRow, MissingRow, Rows
-from subsidy.projections.bulk import BulkStatement
+from subsidy.projections.bulk import BulkStatement, conversion_for
 from subsidy.projections.database import read_model_engine
 
 from conftest import DURABLE_STORES
@@ -90,6 +92,17 @@ def test_bulk_statements_store_exactly_what_sqlalchemy_stores(store_url: str) ->
     assert stored(db, in_bulk)[0][1:3] == ("h", 5)
     assert stored(db, in_bulk)[1][1] == tricky[0]["group_id"]
     assert len(stored(db, in_bulk)) == 2
+
+
+@settings(max_examples=300)
+@given(st.datetimes(timezones=st.none() | st.timezones()) | st.dates() | st.none())
+def test_sqlite_datetimes_are_written_as_sqlalchemy_writes_them(value: date | None) -> None:
+    dialect = create_engine("sqlite://").dialect
+    impl = DateTime(timezone=True).dialect_impl(dialect)
+    ours, theirs = conversion_for(impl, dialect), impl.bind_processor(dialect)
+    assert ours is not None
+    assert theirs is not None
+    assert ours(value) == theirs(value)
 
 
 def test_a_batch_writes_inserts_updates_and_deletes_at_flush(db: Engine) -> None:

@@ -17,8 +17,9 @@ Two modes:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Select, Table, bindparam, delete, insert, select, update
@@ -75,6 +76,8 @@ class Rows:
         statements = _statements(table)
         self.key_columns = statements.key_columns
         self.defaults = statements.defaults
+        self._key = statements.key_of
+        self._key_names = statements.key_names
         self._statements = statements
         self._rows: dict[Key, Row | None] = {}  # None: known to be absent
         self._stored: set[Key] = set()  # keys with a row in the table as of the last flush
@@ -86,11 +89,14 @@ class Rows:
 
     def get(self, *key: Any) -> Row | None:
         """The row at ``key`` (read from the table on first use), or ``None``."""
-        return self._row(key)
+        row: Row | None = self._rows.get(key, _UNKNOWN)
+        return self._row(key) if row is _UNKNOWN else row
 
     def require(self, *key: Any) -> Row:
         """The row at ``key``; an event that needs a row the table lacks is an error."""
-        row = self._row(key)
+        row: Row | None = self._rows.get(key, _UNKNOWN)
+        if row is _UNKNOWN:
+            row = self._row(key)
         if row is None:
             raise MissingRow(f"no row {key} in {self.table.name}")
         return row
@@ -123,10 +129,13 @@ class Rows:
 
     def update(self, key: Key, **changes: Any) -> bool:
         """Change the row at ``key``; like SQL's ``UPDATE``, a missing row is left alone."""
-        row = self._row(key)
+        row: Row | None = self._rows.get(key, _UNKNOWN)
+        if row is _UNKNOWN:
+            row = self._row(key)
         if row is None:
             return False
-        self._set(key, {**row, **changes}, reindex=not self._index.keys().isdisjoint(changes))
+        reindex = bool(self._index) and not self._index.keys().isdisjoint(changes)
+        self._set(key, {**row, **changes}, reindex=reindex)
         return True
 
     def delete(self, key: Key) -> None:
@@ -136,7 +145,9 @@ class Rows:
 
     def add(self, key: Key, **deltas: int) -> Row:
         """Add ``deltas`` to the row's counters, creating the row (at its defaults) if new."""
-        row = self._row(key)
+        row: Row | None = self._rows.get(key, _UNKNOWN)
+        if row is _UNKNOWN:
+            row = self._row(key)
         if row is None:
             row = self.insert(**dict(zip(self.key_columns, key, strict=True)))
         changed = dict(row)
@@ -171,11 +182,8 @@ class Rows:
 
     # Inside -------------------------------------------------------------------------------
 
-    def _key(self, row: Row) -> Key:
-        return tuple(row[c] for c in self.key_columns)
-
     def _key_params(self, key: Key) -> Row:
-        return {f"key_{c}": v for c, v in zip(self.key_columns, key, strict=True)}
+        return dict(zip(self._key_names, key, strict=True))
 
     def _row(self, key: Key) -> Row | None:
         row: Row | None = self._rows.get(key, _UNKNOWN)
@@ -222,6 +230,8 @@ class _Statements:
     """What every batch over one table uses, built once per table."""
 
     key_columns: tuple[str, ...]
+    key_names: tuple[str, ...]  # the key's parameters in the statements
+    key_of: Callable[[Row], Key]  # a row's key
     defaults: dict[str, Any]
     select: Select[Any]
     update: BulkStatement
@@ -239,6 +249,8 @@ def _statements(table: Table) -> _Statements:
     values = [c.name for c in table.columns if c.name not in keys]
     built = _Statements(
         key_columns=keys,
+        key_names=tuple(f"key_{c}" for c in keys),
+        key_of=_key_getter(keys),
         defaults={c.name: _scalar_default(c.default) for c in table.columns},
         select=select(table).where(*where),
         update=BulkStatement(update(table).where(*where), values),
@@ -247,6 +259,14 @@ def _statements(table: Table) -> _Statements:
     )
     table.info["subsidy.batch"] = built
     return built
+
+
+def _key_getter(columns: tuple[str, ...]) -> Callable[[Row], Key]:
+    """A function giving a row's values of ``columns``, as a tuple even for one column."""
+    if len(columns) == 1:
+        (column,) = columns
+        return lambda row: (row[column],)
+    return itemgetter(*columns)
 
 
 def _scalar_default(default: Any) -> Any:
