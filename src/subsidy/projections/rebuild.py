@@ -15,6 +15,7 @@ see either the old tables or the new ones.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -56,7 +57,7 @@ class _Pass:
     targets: list[_Target]
     batch_size: int
     position: int = 0
-    _routes: dict[str, list[_Target]] = field(default_factory=dict)
+    _routes: dict[str, list[Callable[[Any, int], None]]] = field(default_factory=dict)
 
     @property
     def topics(self) -> Sequence[str]:
@@ -73,13 +74,19 @@ class _Pass:
         notifications = self.recorder.select_notifications(
             self.position + 1, self.batch_size, stop=head, topics=self.topics
         )
+        routes = self._routes
+        decode = self.mapper.to_domain_event
         for notification in notifications:
-            targets = self._route(notification.topic)
-            if targets:
-                event = self.mapper.to_domain_event(notification)
-                for target in targets:
-                    target.batch.apply(event, notification.id)
-                    target.applied += 1
+            appliers = routes.get(notification.topic)
+            if appliers is None:
+                appliers = self._route(notification.topic)
+            if appliers:
+                event = decode(notification)
+                for apply in appliers:
+                    apply(event, notification.id)
+        for topic, count in Counter(n.topic for n in notifications).items():
+            for target in self._followers(topic):
+                target.applied += count
         # A short page has scanned every notification up to the head read above.
         full = len(notifications) == self.batch_size
         self.position = notifications[-1].id if full else head
@@ -90,13 +97,13 @@ class _Pass:
         for target in self.targets:
             target.batch.flush(conn)
 
-    def _route(self, topic: str) -> list[_Target]:
-        targets = self._routes.get(topic)
-        if targets is None:
-            targets = self._routes[topic] = [
-                t for t in self.targets if not t.projection.topics or topic in t.projection.topics
-            ]
-        return targets
+    def _route(self, topic: str) -> list[Callable[[Any, int], None]]:
+        """How to apply an event of ``topic``: each following projection's ``apply``."""
+        appliers = self._routes[topic] = [t.batch.apply for t in self._followers(topic)]
+        return appliers
+
+    def _followers(self, topic: str) -> list[_Target]:
+        return [t for t in self.targets if not t.projection.topics or topic in t.projection.topics]
 
 
 def rebuild_all(

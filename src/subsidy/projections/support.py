@@ -207,11 +207,7 @@ def _default_converter(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, type):
         return _refuse
     if is_dataclass(kind):
-        names = tuple(f.name for f in fields(kind))
-        if not names:
-            return lambda value: {}
-        values = attrgetter(*names) if len(names) > 1 else lambda value: (getattr(value, names[0]),)
-        return lambda value: dict(zip(names, values(value), strict=True))
+        return _fields_of(tuple(f.name for f in fields(kind)))
     if issubclass(kind, Enum):
         return attrgetter("_value_")
     if issubclass(kind, date):
@@ -220,6 +216,18 @@ def _default_converter(kind: type) -> Callable[[Any], Any]:
         return text_id  # the ids the projections have already formatted
     converted = _converter(kind)  # decimals and sets: as json_safe has them
     return _refuse if converted is _same else converted
+
+
+def _fields_of(names: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
+    """A dataclass's fields by name: its own ``__dict__`` when that holds the fields alone."""
+
+    def convert(value: Any) -> dict[str, Any]:
+        own: dict[str, Any] | None = getattr(value, "__dict__", None)
+        if own is not None and len(own) == len(names):  # every field is in it, so only they are
+            return own  # the encoder only reads it
+        return {name: getattr(value, name) for name in names}
+
+    return convert
 
 
 def _refuse(value: Any) -> Any:
