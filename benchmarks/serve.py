@@ -26,7 +26,7 @@ import fastapi.routing
 import uvicorn
 from pyinstrument import Profiler
 
-from subsidy.bootstrap import build_app, configure_logging
+from subsidy.bootstrap import build_app, configure_logging, freeze_startup_heap
 from subsidy.settings import Settings
 
 
@@ -42,6 +42,7 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings)
     app = build_app(settings, follow=args.follow)
+    freeze_startup_heap()  # as `subsidy serve` does
     if args.profile is None:
         uvicorn.run(app, host=args.host, port=args.port, log_config=None)
         return

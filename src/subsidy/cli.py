@@ -23,6 +23,7 @@ from subsidy.bootstrap import (
     build_runners,
     build_worker,
     configure_logging,
+    freeze_startup_heap,
 )
 from subsidy.demo import ScenarioClock, run_demo
 from subsidy.demo.read_models import read_model_summary
@@ -200,8 +201,10 @@ def run_projections(
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker = build_worker(settings, runners, engine)
+    freeze_startup_heap()
     try:
-        build_worker(settings, runners, engine).run(stop)
+        worker.run(stop)
     except KeyboardInterrupt:
         stop.set()
 
@@ -306,7 +309,9 @@ def serve(
         engine.close()
     typer.echo(f"\nAPI on http://{host}:{port}/api/v1 — OpenAPI docs at http://{host}:{port}/docs")
     typer.echo(f"console on http://{host}:{port}/ — sign in with a user's token")
-    uvicorn.run(build_app(settings, follow=True), host=host, port=port, log_config=None)
+    app = build_app(settings, follow=True)
+    freeze_startup_heap()
+    uvicorn.run(app, host=host, port=port, log_config=None)
 
 
 def _seed_demo(settings: Settings) -> None:

@@ -6,13 +6,13 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.application import Repository
 
 from subsidy.application import SubsidyEngine
-from subsidy.application.accounts import ApiUser
+from subsidy.application.accounts import ApiToken, ApiUser, TokenOwners, token_hash
 from subsidy.application.repository import CachingRepository
 from subsidy.domain.actor import Actor, Role
 from subsidy.domain.approval import Approval
@@ -282,3 +282,61 @@ def test_threads_loading_while_others_change_an_aggregate_see_whole_states(
     assert as_loaded(engine, user_id) == as_stored(engine, user_id)
     assert as_stored(engine, user_id)["_version"] == 1 + len(issued)
     assert all(engine.authenticate(token) is not None for token in issued)
+
+
+@pytest.mark.parametrize("store_url", DURABLE_STORES, indirect=True)
+@pytest.mark.parametrize("cache_size", [1_000, 0], ids=["cached", "uncached"])
+def test_a_token_already_used_is_refused_once_another_engine_revokes_its_user(
+    store_url: str, cache_size: int
+) -> None:
+    # The engine remembers which user a token belongs to, never whether that user may act.
+    engine = make_engine(store_url, aggregate_cache_size=cache_size)
+    other = make_engine(store_url)
+    try:
+        token = engine.add_user(ADMIN, name="kato", role=Role.FINANCE)
+        for _ in range(3):
+            assert engine.authenticate(token) == Actor("kato", Role.FINANCE)
+
+        other.revoke_user(ADMIN, name="kato", reason="退任")
+
+        assert engine.authenticate(token) is None
+    finally:
+        engine.close()
+        other.close()
+
+
+def test_the_remembered_token_owners_are_bounded_and_the_least_recently_used_go_first() -> None:
+    owners = TokenOwners(maxsize=2)
+    first, second, third = uuid4(), uuid4(), uuid4()
+    owners.put(first, ApiUser.id_for("a"))
+    owners.put(second, ApiUser.id_for("b"))
+
+    assert owners.get(first) == ApiUser.id_for("a")  # now the most recently used
+    owners.put(third, ApiUser.id_for("c"))
+
+    assert owners.get(second) is None
+    assert owners.get(first) == ApiUser.id_for("a")
+    assert owners.get(third) == ApiUser.id_for("c")
+
+
+def test_an_unknown_token_is_not_remembered(engine: SubsidyEngine) -> None:
+    assert engine.authenticate("not-a-token") is None
+    assert engine.authenticate("not-a-token") is None
+
+    assert engine._token_owners.get(ApiToken.id_for(token_hash("not-a-token"))) is None
+
+
+@pytest.mark.parametrize("store_url", DURABLE_STORES, indirect=True)
+def test_a_read_sees_another_engines_change_and_leaves_the_cached_aggregate_whole(
+    engine: SubsidyEngine, other_engine: SubsidyEngine
+) -> None:
+    engine.add_user(ADMIN, name="mori", role=Role.REVIEWER)
+    user_id = ApiUser.id_for("mori")
+    repository = engine.repository
+    assert isinstance(repository, CachingRepository)
+    assert repository.read(user_id, lambda user: user.revoked) is False
+
+    other_engine.revoke_user(ADMIN, name="mori", reason="退任")
+
+    assert repository.read(user_id, lambda user: (user.revoked, user.version)) == (True, 2)
+    assert as_loaded(engine, user_id) == as_stored(engine, user_id)

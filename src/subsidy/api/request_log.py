@@ -96,11 +96,10 @@ class RequestLog:
 
 def _route_of(request: Request) -> str:
     """The matched route's template (``/api/v1/applications/{application_id}``), else the path."""
-    route = request.scope.get("route")
-    if route is None:
-        return request.url.path
-    path: str = getattr(route, "path", request.url.path)
-    return path
+    path = getattr(request.scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    return request.url.path  # built only when no route matched: building it costs
 
 
 def _aggregate_of(request: Request) -> str | None:

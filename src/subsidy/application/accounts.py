@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+from collections import OrderedDict
+from functools import cached_property
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate, event
 
 from subsidy.application.core import EngineCore
 from subsidy.domain.actor import Actor, Role
-from subsidy.domain.errors import InvalidValue, RuleViolation, TransitionNotAllowed
+from subsidy.domain.errors import InvalidValue, NotFound, RuleViolation, TransitionNotAllowed
 from subsidy.domain.organisation import Organisation
 
 
@@ -88,6 +90,10 @@ class ApiToken(Aggregate):
 class AccountUseCases(EngineCore):
     """Adding, revoking and authenticating API users."""
 
+    @cached_property
+    def _token_owners(self) -> TokenOwners:
+        return TokenOwners()
+
     def add_user(
         self, actor: Actor, *, name: str, role: Role, organisation_id: UUID | None = None
     ) -> str:
@@ -138,16 +144,61 @@ class AccountUseCases(EngineCore):
         )
 
     def authenticate(self, token: str) -> Actor | None:
-        """The actor a bearer token stands for, or ``None`` if unknown or revoked."""
-        issued: object
-        user: object
-        try:
-            issued = self.repository.get(ApiToken.id_for(token_hash(token)))
-            if not isinstance(issued, ApiToken):
+        """The actor a bearer token stands for, or ``None`` if unknown or revoked.
+
+        Which user a token belongs to never changes (an :class:`ApiToken` has no event after
+        ``Issued``), so that is remembered per engine; whether the user is revoked is read from
+        the store on every call, so a revocation by any process refuses the very next request.
+        """
+        token_id = ApiToken.id_for(token_hash(token))
+        user_id = self._token_owners.get(token_id)
+        if user_id is None:
+            user_id = self._owner_of(token_id)
+            if user_id is None:
                 return None
-            user = self.repository.get(issued.user_id)
-        except AggregateNotFoundError:
+            self._token_owners.put(token_id, user_id)
+        try:
+            return self._read(ApiUser, user_id, _active_actor)
+        except NotFound:
             return None
-        if not isinstance(user, ApiUser) or user.revoked:
+
+    def _owner_of(self, token_id: UUID) -> UUID | None:
+        """The user a stored token was issued to (``None`` for an unknown token)."""
+        try:
+            owner: UUID = self._read(ApiToken, token_id, lambda issued: issued.user_id)
+        except NotFound:
             return None
-        return user.as_actor()
+        return owner
+
+
+def _active_actor(user: ApiUser) -> Actor | None:
+    return None if user.revoked else user.as_actor()
+
+
+class TokenOwners:
+    """The user each recently presented token belongs to: at most ``maxsize`` tokens, LRU out.
+
+    Only tokens found in the store are kept, so a guessed token costs a query each time but
+    never a place here.
+    """
+
+    def __init__(self, maxsize: int = 1_000) -> None:
+        self._maxsize = maxsize
+        self._owners: OrderedDict[UUID, UUID] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token_id: UUID) -> UUID | None:
+        """The token's user, if known here."""
+        with self._lock:
+            owner = self._owners.get(token_id)
+            if owner is not None:
+                self._owners.move_to_end(token_id)
+            return owner
+
+    def put(self, token_id: UUID, user_id: UUID) -> None:
+        """Remember a stored token's user."""
+        with self._lock:
+            self._owners[token_id] = user_id
+            self._owners.move_to_end(token_id)
+            while len(self._owners) > self._maxsize:
+                self._owners.popitem(last=False)

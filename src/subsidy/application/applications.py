@@ -322,12 +322,11 @@ class ApplicationUseCases(EngineCore):
             decision_reason=a.decision_reason,
         )
 
-    def _own_plan(self, plan_id: UUID, organisation_id: UUID) -> ActionPlan:
-        """The plan, if it is the organisation's own; another's is as good as missing."""
-        plan = self._load(ActionPlan, plan_id)
-        if plan.owner_id != organisation_id:
+    def _own_plan(self, plan_id: UUID, organisation_id: UUID) -> None:
+        """Refuse a plan that is not the organisation's own: another's is as good as missing."""
+        owner_id: UUID = self._read(ActionPlan, plan_id, lambda plan: plan.owner_id)
+        if owner_id != organisation_id:
             raise NotFound(f"no ActionPlan with id {plan_id}", field="plan_id")
-        return plan
 
     def _judged_under(self, application: GrantApplication) -> SchemeParameters:
         """The parameters of the scheme version the application was submitted under."""

@@ -186,6 +186,28 @@ class EngineCore(Application[UUID]):
             raise ConcurrencyConflict(msg, field="expected_version", rule="optimistic_concurrency")
         return aggregate
 
+    def _read(
+        self, aggregate_type: type[A], aggregate_id: UUID, reader: Callable[[A], Outcome]
+    ) -> Outcome:
+        """What ``reader`` finds in the aggregate as stored now: :meth:`_load` without the copy.
+
+        For checks that only look (who owns a plan, whether a user is revoked): ``reader`` must
+        neither change the aggregate nor return a part of it that can change.
+        """
+
+        def checked(aggregate: object) -> Outcome:
+            if not isinstance(aggregate, aggregate_type):
+                raise NotFound(f"no {aggregate_type.__name__} with id {aggregate_id}", field="id")
+            return reader(aggregate)
+
+        repository = self.repository
+        try:
+            if isinstance(repository, CachingRepository):
+                return repository.read(aggregate_id, checked)
+            return checked(repository.get(aggregate_id))
+        except AggregateNotFoundError:
+            return checked(None)
+
     def _exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 

@@ -8,8 +8,9 @@ the store, whichever process wrote to it. What this class adds is where the copy
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from copy import deepcopy
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -21,6 +22,8 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import TDomainEvent, TMutableOrImmutableAggregate
 from eventsourcing.persistence import EventStore
+
+T = TypeVar("T")
 
 
 class CachingRepository(Repository[UUID]):
@@ -75,6 +78,25 @@ class CachingRepository(Repository[UUID]):
         try:
             with lock:
                 return deepcopy(self._current(aggregate_id, projector_func))
+        finally:
+            self._disuse_fastforward_lock(aggregate_id)
+
+    def read(self, aggregate_id: UUID, reader: Callable[[Any], T]) -> T:
+        """What ``reader`` finds in the aggregate as stored now, without copying the aggregate.
+
+        The aggregate is brought up to date from the store exactly as :meth:`get` does, and
+        ``reader`` runs on it under the same lock, so no other thread advances it meanwhile.
+        ``reader`` must not change the aggregate nor keep a reference into it: it returns plain
+        values (an id, a flag, a new object). For checks that read one or two attributes, this
+        saves the deep copy, which costs more than the query that brings the aggregate up to date.
+        """
+        if self.cache is None:
+            return reader(super().get(aggregate_id))
+        lock = self._use_fastforward_lock(aggregate_id)
+        try:
+            with lock:
+                projector = cast("ProjectorFunction[Any, Any]", project_aggregate)
+                return reader(self._current(aggregate_id, projector))
         finally:
             self._disuse_fastforward_lock(aggregate_id)
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from subsidy.api.deps import EngineDep, require_role
+from subsidy.api.payloads import json_response
 from subsidy.api.routes.ledger_xlsx import XLSX, xlsx_response
 from subsidy.domain.actor import Role
 from subsidy.exports import (
@@ -133,7 +134,7 @@ def ledger(
             "paging; 360giving refuses a kind filter)",
         ),
     ] = LedgerFormat.JSON,
-) -> LedgerPage | GrantsPackage | Response:
+) -> Response:
     """Money movements with a running balance per approval (finance, auditors, admins)."""
     where = LedgerFilter(
         fiscal_year=fiscal_year,
@@ -160,7 +161,9 @@ def ledger(
         )
         totals = ledger_totals(conn, fiscal_year) if fiscal_year is not None else None
     items = [LedgerRow.model_validate({**r, "recorded_at": as_utc(r["recorded_at"])}) for r in rows]
-    return LedgerPage(items=items, page=page, per_page=per_page, fiscal_year_totals=totals)
+    return json_response(
+        LedgerPage(items=items, page=page, per_page=per_page, fiscal_year_totals=totals)
+    )
 
 
 def _download(export: LedgerExport, db: Engine) -> Response:

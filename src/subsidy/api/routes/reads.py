@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from subsidy.api.deps import CurrentUser, EngineDep, require_role
+from subsidy.api.payloads import json_response
 from subsidy.api.routes.ledger import FiscalYearFilter, Page, PerPage, ReadModels
 from subsidy.domain.actor import Role
 from subsidy.domain.errors import InvalidValue, PermissionDenied
@@ -176,7 +177,7 @@ def list_applications(
     ] = None,
     page: Page = 1,
     per_page: PerPage = 20,
-) -> ApplicationPage:
+) -> Response:
     """Applications matching every filter; applicants see their own organisation's only."""
     if user.role is Role.APPLICANT:
         organisation_id = user.organisation_id
@@ -192,7 +193,7 @@ def list_applications(
         rows = applications.list_applications(conn, **filters, limit=per_page, offset=offset)
         total = applications.count_applications(conn, **filters)
     items = [ApplicationRow.model_validate(row) for row in rows]
-    return ApplicationPage(items=items, total=total, page=page, per_page=per_page)
+    return json_response(ApplicationPage(items=items, total=total, page=page, per_page=per_page))
 
 
 @router.get("/review-queue", response_model=ReviewQueue)
@@ -204,7 +205,7 @@ def review_queue(
         str | None,
         Query(max_length=200, description="Whose queue (named by administrators and auditors)"),
     ] = None,
-) -> ReviewQueue:
+) -> Response:
     """A reviewer's own open assignments; administrators and auditors name the reviewer."""
     if user.role is Role.REVIEWER and reviewer_id not in (None, user.user_id):
         msg = f"{user.user_id} sees only its own review queue"
@@ -214,15 +215,17 @@ def review_queue(
         raise InvalidValue("name the reviewer whose queue to show", field="reviewer_id")
     with db.connect() as conn:
         rows = reviewer_queue.queue_for(conn, whose)
-    return ReviewQueue(reviewer_id=whose, items=[QueueItem.model_validate(r) for r in rows])
+    return json_response(
+        ReviewQueue(reviewer_id=whose, items=[QueueItem.model_validate(r) for r in rows])
+    )
 
 
 @router.get("/dashboard", response_model=Dashboard)
-def show_dashboard(db: ReadModels, _: NotApplicant) -> Dashboard:
+def show_dashboard(db: ReadModels, _: NotApplicant) -> Response:
     """Applications by status and prefecture, money per fiscal year, time to decision."""
     with db.connect() as conn:
         figures = dashboard.dashboard(conn)
-    return Dashboard.model_validate(figures)
+    return json_response(Dashboard.model_validate(figures))
 
 
 @router.get("/audit/events", response_model=AuditPage, tags=["audit"])
@@ -238,7 +241,7 @@ def audit_events(
     until: Annotated[AwareDatetime | None, Query(description="Recorded before")] = None,
     page: Page = 1,
     per_page: PerPage = 100,
-) -> AuditPage:
+) -> Response:
     """Every stored event in log order, filtered by aggregate, actor, type and time."""
     since, until = _in_utc(since, "since"), _in_utc(until, "until")
     with db.connect() as conn:
@@ -263,7 +266,7 @@ def audit_events(
         )
         for r in rows
     ]
-    return AuditPage(items=items, page=page, per_page=per_page)
+    return json_response(AuditPage(items=items, page=page, per_page=per_page))
 
 
 @router.get("/audit/aggregates/{aggregate_id}/state", response_model=AggregateState, tags=["audit"])
