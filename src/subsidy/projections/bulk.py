@@ -10,7 +10,7 @@ PostgreSQL's updates and deletes keep SQLAlchemy's ``executemany``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -41,14 +41,14 @@ class BulkStatement:
         dialect = conn.dialect
         if dialect.name == "sqlite":
             compiled = self._compile(dialect)
-            conn.exec_driver_sql(compiled.sql, compiled.parameters(rows))
+            conn.exec_driver_sql(compiled.sql, [compiled.parameters(row) for row in rows])
         elif dialect.name == "postgresql" and isinstance(self.statement, Insert):
             compiled = self._compile_copy(dialect, self.statement.table)
             driver = conn.connection.driver_connection
             assert driver is not None  # a connection in a transaction has its driver's
             with driver.cursor().copy(compiled.sql) as copy:
-                for values in compiled.parameters(rows):
-                    copy.write_row(values)
+                for row in rows:
+                    copy.write_row(compiled.parameters(row))
         else:
             conn.execute(self.statement, list(rows))
 
@@ -103,7 +103,7 @@ def conversion_for(impl: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], A
 
 
 class _Compiled:
-    """A statement's SQL and how to turn rows into their positional parameters."""
+    """A statement's SQL and how to turn a row into its positional parameters."""
 
     def __init__(
         self, sql: str, names: list[str], processors: Sequence[Callable[[Any], Any] | None]
@@ -112,15 +112,12 @@ class _Compiled:
         self._values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
         self._conversions = [(i, p) for i, p in enumerate(processors) if p is not None]
 
-    def parameters(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        """Each row's values in the statement's order, converted for the driver.
-
-        Column by column, so that only the conversions themselves run in Python.
-        """
-        values = list(map(self._values, rows))
+    def parameters(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        """The row's values in the statement's order, converted for the driver."""
+        values: tuple[Any, ...] = self._values(row)
         if not self._conversions:
             return values
-        columns: list[Iterable[Any]] = list(zip(*values, strict=True))
+        converted = list(values)
         for i, convert in self._conversions:
-            columns[i] = map(convert, columns[i])
-        return list(zip(*columns, strict=True))
+            converted[i] = convert(converted[i])
+        return tuple(converted)
