@@ -3,6 +3,7 @@ shadow tables never clash."""
 
 from __future__ import annotations
 
+import gc
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -75,7 +76,13 @@ def followed_counts(engine: SubsidyEngine) -> dict[str, int]:
 
 
 def shadow_tables(db: Engine) -> list[str]:
-    return [name for name in inspect(db).get_table_names() if "__rebuild_" in name]
+    """Shadow tables left behind: in the database, or (temporary ones) in SQLite's session."""
+    with db.connect() as conn:
+        inspector = inspect(conn)
+        names = inspector.get_table_names()
+        if conn.dialect.name == "sqlite":  # the pool's one connection: the rebuild's own
+            names += inspector.get_temp_table_names()
+    return [name for name in names if "__rebuild_" in name]
 
 
 class RefusingLedger(Ledger):
@@ -115,6 +122,21 @@ def test_a_rebuild_that_fails_leaves_the_live_tables_as_they_were(
 
     assert {r.projection.name: (snapshot(db, r.projection), r.status()) for r in runners} == before
     assert shadow_tables(db) == []
+    assert gc.isenabled()  # paused for the rebuild only
+
+
+def test_a_rebuild_leaves_the_garbage_collector_as_it_found_it(engine: SubsidyEngine) -> None:
+    World.build(engine).approved()
+    db = read_models("memory://")
+    runners = [runner_for(engine, db, p) for p in READ_MODELS]
+    gc.disable()
+    try:
+        rebuild_all(runners)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    rebuild_all(runners)
+    assert gc.isenabled()
 
 
 def test_runners_on_different_databases_cannot_share_a_pass(engine: SubsidyEngine) -> None:

@@ -14,9 +14,11 @@ see either the old tables or the new ones.
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -148,7 +150,7 @@ def rebuild_all(
         targets.append(_Target(runner.projection, runner.tables, shadow, batch))
     log = _Pass(first.recorder, first.mapper, targets, batch_size)
     # One connection for the whole rebuild, in whose session the shadow tables live.
-    with first.db.connect() as conn:
+    with _collector_paused(), first.db.connect() as conn:
         try:
             with conn.begin():
                 # A fresh suffix: no table of it can exist yet, so none is looked for.
@@ -166,6 +168,26 @@ def rebuild_all(
             with conn.begin():
                 metadata.drop_all(conn)
     return {t.projection.name: t.applied for t in targets}
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the rebuild (if it runs at all).
+
+    The pass allocates several containers per event and keeps every read model's rows until
+    the swap, which sets off full collections; each walks the whole heap (in a process that
+    has done much else first, about 0.1 s each at 10,000 events) and finds next to nothing:
+    reference counting frees what a rebuild discards. The pause is process-wide, so another
+    thread's cyclic garbage waits for the rebuild to end (the CLI runs rebuilds on their own).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _fill(log: _Pass, conn: Connection, progress: Progress | None) -> None:
