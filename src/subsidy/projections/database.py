@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 
@@ -13,7 +13,8 @@ def read_model_engine(database_url: str) -> Engine:
     """An SQLAlchemy engine on the database ``SUBSIDY_DATABASE_URL`` names.
 
     SQLite transactions begin IMMEDIATE: a batch takes the write lock before it reads its
-    position, so it never reads a snapshot another writer has already moved past. On
+    position, so it never reads a snapshot another writer has already moved past (a connection
+    marked :func:`read_only` begins DEFERRED instead, and never takes the lock). On
     PostgreSQL, ``?schema=NAME`` becomes the search path. ``memory://`` (tests) gets a private
     in-memory SQLite database.
     """
@@ -44,5 +45,14 @@ def _begin_immediate(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
 
     @event.listens_for(engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(conn: Connection) -> None:
+        deferred = conn.get_execution_options().get(_READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "subsidy_read_only"
+
+
+def read_only(conn: Connection) -> Connection:
+    """``conn``, for reads that need no lock: on SQLite its transactions begin DEFERRED."""
+    return conn.execution_options(**{_READ_ONLY: True})

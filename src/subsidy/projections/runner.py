@@ -1,8 +1,9 @@
 """Follow the event log into read models: in order, batched, exactly once.
 
 Each batch runs in one read-model transaction: it locks the projection's position, applies the
-next notifications, and moves the position to the last one, so a crash at any point leaves
-either the whole batch or none of it. A replayed event can therefore never be applied twice.
+next notifications (read and decoded just before), and moves the position to the last one, so a
+crash at any point leaves either the whole batch or none of it. A replayed event can therefore
+never be applied twice.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, Engine, MetaData
 
 from subsidy.projections import tracking
 from subsidy.projections.base import Projection
+from subsidy.projections.database import read_only
 from subsidy.projections.rebuild import REBUILD_BATCH_SIZE, Progress, rebuild_all
 
 DEFAULT_BATCH_SIZE = 500
@@ -43,6 +45,15 @@ class Status:
     def lag(self) -> int:
         """Notifications the projection has not yet considered."""
         return max(self.head - self.position, 0)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """Notifications read for a batch, and their events if every one of them decoded."""
+
+    notifications: Sequence[Notification]
+    scanned_to: int
+    events: list[tuple[int, Any]] | None
 
 
 class ProjectionRunner:
@@ -79,34 +90,62 @@ class ProjectionRunner:
     # One batch ---------------------------------------------------------------------------
 
     def run_batch(self) -> int:
-        """Apply the next batch; returns how many notifications it applied."""
+        """Apply the next batch; returns how many notifications it applied.
+
+        The notifications are read and decoded before the read-model transaction begins, so
+        that the transaction (on SQLite, the database's one writer) lasts only as long as the
+        writes; under the lock, the batch is used only if the position has not moved since.
+        """
         name = self.projection.name
+        with read_only(self.db.connect()) as conn:
+            seen = tracking.read_position(conn, name)
+            self._refuse_if_stopped(conn)
+        page = self._read_page(seen)
+        if page is None:
+            return 0
         with self.db.begin() as conn:
             position = tracking.lock_position(conn, name)
-            if self.policy == "stop" and tracking.parked_events(conn, name):
-                raise ProjectionStopped(f"{name} has parked events; see `projections parked`")
-            applied, new_position = self._apply_from(conn, position)
+            self._refuse_if_stopped(conn)
+            if position != seen:  # another runner moved it: read again, under the lock
+                page = self._read_page(position)
+                if page is None:
+                    return 0
+            applied, new_position = self._apply(conn, page)
             if new_position != position:
                 tracking.set_position(conn, name, new_position)
         return applied
 
-    def _apply_from(self, conn: Connection, position: int) -> tuple[int, int]:
+    def _refuse_if_stopped(self, conn: Connection) -> None:
+        if self.policy == "stop" and tracking.parked_events(conn, self.projection.name):
+            msg = f"{self.projection.name} has parked events; see `projections parked`"
+            raise ProjectionStopped(msg)
+
+    def _read_page(self, position: int) -> _Page | None:
+        """The notifications after ``position`` up to the head, decoded if they all decode."""
         head = self.recorder.max_notification_id() or 0
         if head <= position:
-            return 0, position
+            return None
         notifications = self.recorder.select_notifications(
             position + 1, self.batch_size, stop=head, topics=self.projection.topics
         )
         # A short page has scanned every notification up to the head we read.
         scanned_to = notifications[-1].id if len(notifications) == self.batch_size else head
         try:
-            # The fast path: decode and apply the whole batch under one savepoint.
+            events = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+        except Exception:  # decoded again, and parked, one event at a time
+            return _Page(notifications, scanned_to, None)
+        return _Page(notifications, scanned_to, events)
+
+    def _apply(self, conn: Connection, page: _Page) -> tuple[int, int]:
+        if page.events is None:
+            return self._apply_one_by_one(conn, list(page.notifications), page.scanned_to)
+        try:
+            # The fast path: apply the whole batch under one savepoint.
             with conn.begin_nested():
-                batch = [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
-                self.projection.apply_all(conn, self.tables, batch)
-            return len(batch), scanned_to
+                self.projection.apply_all(conn, self.tables, page.events)
+            return len(page.events), page.scanned_to
         except Exception:  # found again, and parked, one event at a time
-            return self._apply_one_by_one(conn, list(notifications), scanned_to)
+            return self._apply_one_by_one(conn, list(page.notifications), page.scanned_to)
 
     def _apply_one_by_one(
         self, conn: Connection, notifications: list[Notification], scanned_to: int
@@ -165,7 +204,7 @@ class ProjectionRunner:
 
     def status(self) -> Status:
         """The projection's position, the log's head and its parked events."""
-        with self.db.connect() as conn:
+        with read_only(self.db.connect()) as conn:
             position = tracking.read_position(conn, self.projection.name)
             parked = len(tracking.parked_events(conn, self.projection.name))
         return Status(
