@@ -210,12 +210,18 @@ def open_engine(
     hash_chain: bool = True,
     create: bool = True,
     snapshot_interval: int = 50,
+    aggregate_cache_size: int = 1_000,
 ) -> SubsidyEngine:
     """An engine on ``url`` as ``bootstrap.build_engine`` makes it, with the chain optional."""
     # Only the chain's own benchmark turns it off, so stores without the switch still open.
     switch: dict[str, Any] = {} if hash_chain else {"hash_chain": False}
     env = event_store_environment(url, create_tables=create, **switch)
-    engine = SubsidyEngine(env, clock=clock, snapshot_interval=snapshot_interval)
+    engine = SubsidyEngine(
+        env,
+        clock=clock,
+        snapshot_interval=snapshot_interval,
+        aggregate_cache_size=aggregate_cache_size,
+    )
     engine.ensure_default_scheme()
     return engine
 
