@@ -24,10 +24,15 @@ def rows(url: str, store: str) -> list[Row]:
         return [support.pending(figure, "subsidy.application.integrity is not in this checkout")]
     engine = support.open_engine(url, clock=CLOCK)
     try:
-        raw = _raw_rate(engine, integrity.PAGE)
-        start = time.perf_counter()
-        verification = integrity.verify(engine)
-        seconds = time.perf_counter() - start
+        # Interleaved, best of two each: whichever ran first would otherwise pay for the cold
+        # cache (PostgreSQL's shared buffers, the operating system's pages) alone.
+        raws, times = [], []
+        for _ in range(2):
+            raws.append(_raw_rate(engine, integrity.PAGE))
+            start = time.perf_counter()
+            verification = integrity.verify(engine)
+            times.append(time.perf_counter() - start)
+        raw, seconds = max(raws), min(times)
     finally:
         engine.close()
     if not verification.ok:
@@ -41,7 +46,7 @@ def rows(url: str, store: str) -> list[Row]:
             round(raw),
             "read the same events raw",
             Target(">=", 0.5),
-            note=f"{verification.checked:,} events",
+            note=f"{verification.checked:,} events; best of 2 interleaved runs each",
         )
     ]
 
