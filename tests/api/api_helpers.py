@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from exports.export_helpers import money_moved
 from subsidy.api.app import create_app
 from subsidy.application import SubsidyEngine
 from subsidy.bootstrap import build_read_models, build_runners
@@ -42,3 +43,13 @@ def catch_up(client: TestClient) -> None:
     """Bring every read model up to the log (the tests run no background worker)."""
     for runner in client.app.state.runners:
         runner.catch_up()
+
+
+@contextmanager
+def audited_ledger() -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A client on a ledger where money has moved, and an auditor's headers to read it."""
+    with api("memory://") as (client, engine):
+        money_moved(engine)
+        auditor = bearer(engine, "auditor", Role.AUDITOR)
+        catch_up(client)
+        yield client, auditor

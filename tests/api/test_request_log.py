@@ -7,10 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from api_helpers import api, bearer, catch_up
+from api_helpers import api, audited_ledger, bearer
 from fastapi.testclient import TestClient
 
-from exports.export_helpers import money_moved
 from subsidy.api.security import API_CSP
 from subsidy.bootstrap import build_app, configure_logging
 from subsidy.domain.actor import Role
@@ -43,11 +42,8 @@ def logs(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], list[dict[
 
 @pytest.fixture
 def ledger() -> Iterator[tuple[TestClient, dict[str, str]]]:
-    with api("memory://") as (client, engine):
-        money_moved(engine)
-        auditor = bearer(engine, "auditor", Role.AUDITOR)
-        catch_up(client)
-        yield client, auditor
+    with audited_ledger() as answer:
+        yield answer
 
 
 @pytest.mark.parametrize("answer_as", ["csv", "xlsx", "360giving"])

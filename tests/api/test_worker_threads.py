@@ -10,14 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 import anyio
 import anyio.to_thread
 import pytest
-from api_helpers import api, bearer, catch_up
+from api_helpers import api, audited_ledger
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.types import Message
 
-from exports.export_helpers import money_moved
 from subsidy.bootstrap import build_app
-from subsidy.domain.actor import Role
 from subsidy.settings import Settings
 
 
@@ -69,11 +67,8 @@ def test_no_more_synchronous_endpoints_run_at_once_than_the_limit() -> None:
 
 @pytest.fixture
 def ledger() -> Iterator[tuple[TestClient, dict[str, str]]]:
-    with api("memory://") as (client, engine):
-        money_moved(engine)
-        auditor = bearer(engine, "auditor", Role.AUDITOR)
-        catch_up(client)
-        yield client, auditor
+    with audited_ledger() as answer:
+        yield answer
 
 
 @pytest.mark.parametrize("answer_as", ["csv", "xlsx", "360giving"])

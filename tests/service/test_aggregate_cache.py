@@ -85,16 +85,19 @@ def test_the_engine_caches_by_default_and_the_setting_turns_it_off(store_url: st
         uncached.close()
 
 
+def paid_approval(engine: SubsidyEngine) -> UUID:
+    """An approval whose FY2024 year has been paid 1,200,000 yen in advance."""
+    approval_id = World.build(engine).approved()
+    engine.record_advance(FINANCE, approval_id, 2024, amount=1_200_000, paid_on=date(2024, 6, 1))
+    return approval_id
+
+
 @pytest.mark.parametrize("store_url", ALL_STORES, indirect=True)
 class TestRefusedAndFailedCommands:
     def test_a_command_refused_after_changing_an_aggregate_leaves_it_as_stored(
         self, engine: SubsidyEngine
     ) -> None:
-        world = World.build(engine)
-        approval_id = world.approved()
-        engine.record_advance(
-            FINANCE, approval_id, 2024, amount=1_200_000, paid_on=date(2024, 6, 1)
-        )
+        approval_id = paid_approval(engine)
         stored = as_stored(engine, approval_id)
 
         # The approval is amended first; the year then refuses to go below what was paid.
@@ -107,11 +110,7 @@ class TestRefusedAndFailedCommands:
     def test_a_command_after_a_refused_one_is_recorded_at_the_next_version(
         self, engine: SubsidyEngine
     ) -> None:
-        world = World.build(engine)
-        approval_id = world.approved()
-        engine.record_advance(
-            FINANCE, approval_id, 2024, amount=1_200_000, paid_on=date(2024, 6, 1)
-        )
+        approval_id = paid_approval(engine)
         version = as_stored(engine, approval_id)["_version"]
         with pytest.raises(RuleViolation, match="already paid"):
             engine.amend_approval(APPROVER, approval_id, amounts=SMALLER, reason="事業縮小")
