@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from uuid import UUID
 
 from fastapi import FastAPI
@@ -53,3 +54,16 @@ def audited_ledger() -> Iterator[tuple[TestClient, dict[str, str]]]:
         auditor = bearer(engine, "auditor", Role.AUDITOR)
         catch_up(client)
         yield client, auditor
+
+
+def broken_listing_answer(
+    client: TestClient, engine: SubsidyEngine, monkeypatch: Any, headers: dict[str, str]
+) -> Any:
+    """``GET /api/v1/organisations`` answered while listing raises an unexpected error."""
+
+    def broken() -> list[object]:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(engine, "list_organisations", broken)
+    raw = TestClient(client.app, raise_server_exceptions=False)
+    return raw.get("/api/v1/organisations", headers=headers)

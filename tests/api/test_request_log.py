@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from api_helpers import api, audited_ledger, bearer
+from api_helpers import api, audited_ledger, bearer, broken_listing_answer
 from fastapi.testclient import TestClient
 
 from subsidy.api.security import API_CSP
@@ -118,13 +118,7 @@ def test_an_unexpected_error_is_logged_once_as_a_500(
     with api("memory://") as (client, engine):
         headers = bearer(engine, "kimura", Role.AUDITOR)
 
-        def broken() -> list[object]:
-            raise RuntimeError("the database went away")
-
-        monkeypatch.setattr(engine, "list_organisations", broken)
-        raw = TestClient(client.app, raise_server_exceptions=False)
-
-        response = raw.get("/api/v1/organisations", headers=headers)
+        response = broken_listing_answer(client, engine, monkeypatch, headers)
         metrics = client.get("/metrics").text
 
     assert response.status_code == 500

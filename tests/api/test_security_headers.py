@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
-from api_helpers import api, bearer
+from api_helpers import api, bearer, broken_listing_answer
 from fastapi import FastAPI, Response
 from fastapi.testclient import TestClient
 
@@ -66,13 +66,7 @@ def test_an_unexpected_error_carries_the_security_headers_too(
     client, engine = scene
     headers = bearer(engine, "kimura", Role.AUDITOR)
 
-    def broken() -> list[object]:
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(engine, "list_organisations", broken)
-    raw = TestClient(client.app, raise_server_exceptions=False)
-
-    response = raw.get("/api/v1/organisations", headers=headers)
+    response = broken_listing_answer(client, engine, monkeypatch, headers)
 
     assert response.status_code == 500
     assert {name: response.headers.get(name) for name in EXPECTED} == EXPECTED
