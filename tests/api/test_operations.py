@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -52,6 +53,35 @@ def test_health_and_readiness_report_the_projection_lag(client: TestClient) -> N
         "dashboard",
     }
     assert body["projection_lag"]["audit_log"] >= 1  # the default scheme, not yet projected
+
+
+def test_readiness_answers_while_every_api_thread_is_busy(store_url: str) -> None:
+    app = build_app(Settings(database_url=store_url, api_threads=2), follow=False)
+    held, release = threading.Semaphore(0), threading.Event()
+
+    def hold_a_thread() -> dict[str, str]:  # a long export, or a command waiting for a lock
+        held.release()
+        release.wait(timeout=30)
+        return {}
+
+    app.add_api_route("/test/hold", hold_a_thread)
+    with TestClient(app) as client:
+        holders = [threading.Thread(target=client.get, args=("/test/hold",)) for _ in range(2)]
+        for holder in holders:
+            holder.start()
+        try:
+            assert all(held.acquire(timeout=10) for _ in holders)  # both API threads taken
+            answers: list[int] = []
+            probe = threading.Thread(
+                target=lambda: answers.append(client.get("/readyz").status_code)
+            )
+            probe.start()
+            probe.join(timeout=10)
+            assert answers == [200]
+        finally:
+            release.set()
+            for holder in holders:
+                holder.join()
 
 
 def test_a_request_without_a_token_gets_a_401_problem(client: TestClient) -> None:

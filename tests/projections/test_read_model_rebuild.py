@@ -20,7 +20,7 @@ from subsidy.projections.base import Projection
 from subsidy.projections.batch import Batch
 from subsidy.projections.database import read_model_engine
 from subsidy.projections.ledger import Ledger
-from subsidy.projections.rebuild import rebuild_all
+from subsidy.projections.rebuild import _collector_paused, rebuild_all
 from subsidy.projections.registry import all_projections, read_model_metadata
 
 from builders import World
@@ -123,6 +123,33 @@ def test_a_rebuild_that_fails_leaves_the_live_tables_as_they_were(
     assert {r.projection.name: (snapshot(db, r.projection), r.status()) for r in runners} == before
     assert shadow_tables(db) == []
     assert gc.isenabled()  # paused for the rebuild only
+
+
+def test_shadow_tables_that_will_not_drop_never_hide_why_the_rebuild_failed(
+    engine: SubsidyEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    approval_id = World.build(engine).approved()
+    engine.record_advance(FINANCE, approval_id, 2024, amount=600_000, paid_on=date(2024, 6, 3))
+    db = read_models("memory://")
+    runners = [catch_up(engine, db, AuditLog()), runner_for(engine, db, RefusingLedger())]
+
+    def drop_fails(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(MetaData, "drop_all", drop_fails)
+
+    with pytest.raises(ValueError, match="cannot apply a payment"):
+        rebuild_all(runners, batch_size=10)
+
+
+def test_overlapping_rebuilds_resume_the_collector_when_the_last_one_ends() -> None:
+    first, second = _collector_paused(), _collector_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first to start ends while the second still runs
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
 
 
 def test_a_rebuild_leaves_the_garbage_collector_as_it_found_it(engine: SubsidyEngine) -> None:

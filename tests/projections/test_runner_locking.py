@@ -6,15 +6,18 @@ inside it, commands wait for; reading the store there would also make them wait 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, event
 
 from subsidy.application import SubsidyEngine
 from subsidy.projections.audit_log import AuditLog
+from subsidy.projections.rebuild import rebuild_all
+from subsidy.projections.registry import all_projections
 from subsidy.projections.runner import ProjectionRunner
 
 from builders import World
@@ -103,3 +106,40 @@ def test_a_batch_read_before_another_runner_moved_the_position_is_read_again(
     assert _audit_positions(db) == list(range(1, head + 1))
     assert moved == [5]
     assert runner.status().lag == 0
+
+
+def test_on_sqlite_the_write_lock_is_free_while_a_rebuild_fills_its_shadow_tables(
+    tmp_path: Path,
+) -> None:
+    database = str(tmp_path / "events.sqlite3")
+    url = f"sqlite:///{database}"
+    engine = make_engine(url)
+    try:
+        World.build(engine).approved()
+        db = read_models(url)
+        runners = [runner_for(engine, db, p, batch_size=10) for p in all_projections()]
+        lock_free_at_fill: list[bool] = []
+        lock_free_at_swap: list[bool] = []
+
+        @event.listens_for(db, "before_cursor_execute")
+        def probe(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if _SHADOW_INSERT.match(statement):
+                lock_free_at_fill.append(_write_lock_free(database))
+            elif statement.startswith("INSERT INTO") and "__rebuild_" in statement:
+                lock_free_at_swap.append(_write_lock_free(database))
+
+        rebuild_all(runners, batch_size=10)
+
+        assert len(lock_free_at_fill) > 1
+        assert all(lock_free_at_fill)
+        assert lock_free_at_swap  # the swap does hold it
+        assert not any(lock_free_at_swap)
+        assert _audit_positions(db) == list(
+            range(1, (engine.recorder.max_notification_id() or 0) + 1)
+        )
+    finally:
+        engine.close()
+
+
+_SHADOW_INSERT = re.compile(r"INSERT INTO \S+__rebuild_\w+ ")
+"""An insert into a shadow table (the swap inserts into the live table from the shadow)."""

@@ -34,6 +34,8 @@ from subsidy.projections.worker import Worker
 # are enough to keep one core busy, and fewer threads fighting for the GIL (and for SQLite, which
 # releases it at every row) cut the tail latency and the memory: see docs/performance.md.
 THREADS = 8
+PROBE_THREADS = 2
+"""Threads for ``/readyz`` alone, besides the ``THREADS`` every other synchronous call shares."""
 
 
 def create_app(
@@ -113,21 +115,20 @@ def _health_routes() -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz", tags=["operations"])
-    def readyz(request: Request, response: Response) -> dict[str, Any]:
-        """The database answers, and how far each read model lags behind the log."""
-        try:
-            with request.app.state.db.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            statuses = [r.status() for r in request.app.state.runners]
-        except Exception as error:  # the database is unreachable: not ready, say why
-            response.status_code = 503
-            return {"status": "unavailable", "reason": type(error).__name__}
-        lag = {s.name: s.lag for s in statuses}
-        parked = {s.name: s.parked for s in statuses if s.parked}
-        if parked:  # a read model stopped on an event an operator must look at
-            response.status_code = 503
-            return {"status": "degraded", "projection_lag": lag, "parked": parked}
-        return {"status": "ready", "projection_lag": lag}
+    async def readyz(request: Request, response: Response) -> dict[str, Any]:
+        """The database answers, and how far each read model lags behind the log.
+
+        The probe runs on threads of its own, so that requests holding every API thread (long
+        exports, commands waiting for the database) never make the process look dead.
+        """
+        state = request.app.state
+        if getattr(state, "probe_limiter", None) is None:  # made on the loop that serves
+            state.probe_limiter = anyio.CapacityLimiter(PROBE_THREADS)
+        status, body = await anyio.to_thread.run_sync(
+            _readiness, state, limiter=state.probe_limiter
+        )
+        response.status_code = status
+        return body
 
     @router.get("/metrics", tags=["operations"], response_class=Response)
     def metrics(request: Request) -> Response:
@@ -144,3 +145,18 @@ def _health_routes() -> APIRouter:
         }
 
     return router
+
+
+def _readiness(state: Any) -> tuple[int, dict[str, Any]]:
+    """The readiness answer: its status code and body."""
+    try:
+        with state.db.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        statuses = [r.status() for r in state.runners]
+    except Exception as error:  # the database is unreachable: not ready, say why
+        return 503, {"status": "unavailable", "reason": type(error).__name__}
+    lag = {s.name: s.lag for s in statuses}
+    parked = {s.name: s.parked for s in statuses if s.parked}
+    if parked:  # a read model stopped on an event an operator must look at
+        return 503, {"status": "degraded", "projection_lag": lag, "parked": parked}
+    return 200, {"status": "ready", "projection_lag": lag}

@@ -54,5 +54,13 @@ _READ_ONLY = "subsidy_read_only"
 
 
 def read_only(conn: Connection) -> Connection:
-    """``conn``, for reads that need no lock: on SQLite its transactions begin DEFERRED."""
+    """``conn``, for reads that need no lock: on SQLite its transactions begin DEFERRED.
+
+    The option stays on the connection (SQLAlchemy sets it in place) until :func:`writing`.
+    """
     return conn.execution_options(**{_READ_ONLY: True})
+
+
+def writing(conn: Connection) -> Connection:
+    """``conn`` again as a writer: on SQLite its transactions begin IMMEDIATE."""
+    return conn.execution_options(**{_READ_ONLY: False})

@@ -15,6 +15,7 @@ see either the old tables or the new ones.
 from __future__ import annotations
 
 import gc
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -22,12 +23,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from sqlalchemy import Connection, MetaData, Table, delete, insert, select
 
 from subsidy.projections import tracking
 from subsidy.projections.base import Projection
 from subsidy.projections.batch import Batch
+from subsidy.projections.database import read_only, writing
 
 if TYPE_CHECKING:
     from subsidy.projections.runner import ProjectionRunner
@@ -37,6 +40,8 @@ REBUILD_BATCH_SIZE = 5_000
 
 Progress = Callable[[int, int], None]
 """Called after each transaction with the position reached and the head of the log."""
+
+_log = structlog.get_logger("subsidy.projections")
 
 
 @dataclass
@@ -152,11 +157,13 @@ def rebuild_all(
     # One connection for the whole rebuild, in whose session the shadow tables live.
     with _collector_paused(), first.db.connect() as conn:
         try:
-            with conn.begin():
+            # Until the swap only the connection's own temporary tables are written: on SQLite
+            # those transactions begin DEFERRED and never take the database's write lock.
+            with read_only(conn).begin():
                 # A fresh suffix: no table of it can exist yet, so none is looked for.
                 metadata.create_all(conn, checkfirst=False)
             _fill(log, conn, progress)
-            with conn.begin():
+            with writing(conn).begin():
                 for target in targets:
                     tracking.lock_position(conn, target.projection.name)
                 while log.advance():
@@ -165,9 +172,22 @@ def rebuild_all(
                     _swap(conn, target)
                     tracking.set_position(conn, target.projection.name, log.position)
         finally:
-            with conn.begin():
-                metadata.drop_all(conn)
+            _drop_shadows(conn, metadata)
     return {t.projection.name: t.applied for t in targets}
+
+
+def _drop_shadows(conn: Connection, metadata: MetaData) -> None:
+    """Drop the shadow tables; a failure here is logged, never raised over the rebuild's own.
+
+    They are temporary tables, so the database drops them with the session in any case.
+    """
+    try:
+        if conn.in_transaction():  # the rebuild failed inside one: end it first
+            conn.rollback()
+        with read_only(conn).begin():
+            metadata.drop_all(conn)
+    except Exception as error:
+        _log.warning("rebuild.shadows_not_dropped", reason=str(error))
 
 
 @contextmanager
@@ -178,27 +198,44 @@ def _collector_paused() -> Iterator[None]:
     the swap, which sets off full collections; each walks the whole heap (in a process that
     has done much else first, about 0.1 s each at 10,000 events) and finds next to nothing:
     reference counting frees what a rebuild discards. The pause is process-wide, so another
-    thread's cyclic garbage waits for the rebuild to end (the CLI runs rebuilds on their own).
+    thread's cyclic garbage waits for the rebuild to end (the CLI runs rebuilds on their own);
+    overlapping rebuilds resume it when the last of them ends.
     """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    with _pauses_lock:
+        if _pauses.count == 0:
+            _pauses.resumes = gc.isenabled()
+            gc.disable()
+        _pauses.count += 1
     try:
         yield
     finally:
-        gc.enable()
+        with _pauses_lock:
+            _pauses.count -= 1
+            if _pauses.count == 0 and _pauses.resumes:
+                gc.enable()
+
+
+@dataclass
+class _Pauses:
+    """Rebuilds running now, and whether the collector ran before the first of them began."""
+
+    count: int = 0
+    resumes: bool = False
+
+
+_pauses = _Pauses()
+_pauses_lock = threading.Lock()
 
 
 def _fill(log: _Pass, conn: Connection, progress: Progress | None) -> None:
     """Fill the shadow tables up to the head.
 
     Events are read and applied outside any read-model transaction; only writing them takes
-    one, so on SQLite the write lock (which the event store's writers wait for) is held for
-    the bulk writes alone.
+    one, and as that writes the connection's temporary tables alone, on SQLite it begins
+    DEFERRED and never holds the write lock the event store's writers wait for.
     """
     while log.advance():
-        with conn.begin():
+        with read_only(conn).begin():
             log.write(conn)
         if progress is not None:
             progress(log.position, log.recorder.max_notification_id() or 0)
