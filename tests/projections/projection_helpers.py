@@ -74,6 +74,41 @@ def kept_decision_days(db: Engine, tables: dict[str, Table]) -> dict[int, int]:
     return dict(rows(db, tables["decision_days"]))
 
 
+def statuses_from_rows(db: Engine, tables: dict[str, Table]) -> dict[str, int]:
+    """Status → applications, counted over the dashboard's applications."""
+    applications = tables["applications"]
+    with db.connect() as conn:
+        return Counter(status for (status,) in conn.execute(select(applications.c.status)))
+
+
+def kept_statuses(db: Engine, tables: dict[str, Table]) -> dict[str, int]:
+    """Status → applications, as the dashboard keeps them."""
+    return dict(rows(db, tables["statuses"]))
+
+
+def prefectures_from_rows(db: Engine, tables: dict[str, Table]) -> dict[str, tuple[int, int, int]]:
+    """Prefecture → (submitted applications, approvals in force, their total), row by row."""
+    applications = tables["applications"]
+    figures: dict[str, tuple[int, int, int]] = {}
+    with db.connect() as conn:
+        for row in conn.execute(select(applications)):
+            if row.submitted_on is None:
+                continue
+            in_force = row.status == "approved" and row.approval_status == "in_force"
+            count, approved, total = figures.get(row.prefecture or "", (0, 0, 0))
+            figures[row.prefecture or ""] = (
+                count + 1,
+                approved + in_force,
+                total + (row.decided_total or 0 if in_force else 0),
+            )
+    return figures
+
+
+def kept_prefectures(db: Engine, tables: dict[str, Table]) -> dict[str, tuple[int, int, int]]:
+    """Prefecture → (submitted applications, approvals in force, their total), as kept."""
+    return {name: tuple(figures) for name, *figures in rows(db, tables["prefectures"])}
+
+
 def median_days_from_rows(db: Engine) -> float | None:
     """The median days to decision, taken over the dashboard's applications row by row."""
     days = decision_days_from_rows(db, Dashboard().define(MetaData()))

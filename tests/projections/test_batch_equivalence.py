@@ -20,8 +20,12 @@ from projection_helpers import (
     decision_days_from_rows,
     kept_decision_days,
     kept_ledger_totals,
+    kept_prefectures,
+    kept_statuses,
     ledger_totals_from_rows,
+    prefectures_from_rows,
     snapshot,
+    statuses_from_rows,
 )
 from read_model_helpers import demo_engine
 
@@ -86,10 +90,12 @@ def chunks(events: Sequence[tuple[int, Any]], cuts: set[int]) -> list[list[tuple
 
 
 def assert_kept_figures_agree_with_the_rows(db: Engine, tables: dict[str, Any]) -> None:
-    """The ledger's totals and the dashboard's days to decision match their own rows."""
+    """The ledger's totals and the dashboard's counters match their own rows."""
     ledger, board = tables["ledger"], tables["dashboard"]
     assert kept_ledger_totals(db, ledger) == ledger_totals_from_rows(db, ledger)
     assert kept_decision_days(db, board) == decision_days_from_rows(db, board)
+    assert kept_statuses(db, board) == statuses_from_rows(db, board)
+    assert kept_prefectures(db, board) == prefectures_from_rows(db, board)
 
 
 def all_snapshots(db: Engine) -> Snapshots:

@@ -1,8 +1,9 @@
 """The dashboard: the scheme at a glance, from applications to money repaid.
 
-Counts by status and by prefecture come from one row per application; the time to decision
-from a histogram (days from first submission to decision → decisions), moved whenever an
-application's dates change, so the median never reads more than a few hundred rows. The budget
+Each application has a row; what it counts for (its status, its days from first submission to
+decision, its prefecture's applications and approvals in force) is kept in counters that move
+whenever the row changes, so no query reads more than a few hundred rows however large the
+store grows: the median time to decision comes from a histogram of days. The budget
 and money figures come from one row per fiscal year, moved by ``FiscalBudget`` and
 ``AnnualDisbursement`` events; the reviewers' workload from their assignments and reviews.
 Every lookup it needs (prefectures, the fiscal year of each budget and disbursement) is its own.
@@ -23,9 +24,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    and_,
-    case,
-    func,
     select,
 )
 
@@ -37,7 +35,7 @@ from subsidy.domain.organisation import Organisation
 from subsidy.domain.review import Reviewer
 from subsidy.domain.workflow import ApplicationStatus
 from subsidy.projections.base import Projection
-from subsidy.projections.batch import Batch
+from subsidy.projections.batch import Batch, Rows
 from subsidy.projections.support import (
     APPROVAL_EVENTS,
     STATUS_VALUE_AFTER,
@@ -114,6 +112,19 @@ class Dashboard(Projection):
             Column("days", Integer, primary_key=True),
             _counter("decisions"),
         )
+        statuses = Table(
+            f"rm_dashboard_statuses{suffix}",
+            metadata,
+            Column("status", String(16), primary_key=True),
+            _counter("applications"),
+        )
+        prefectures = Table(
+            f"rm_dashboard_prefectures{suffix}",
+            metadata,
+            # A lead organisation without a prefecture is counted under NO_PREFECTURE.
+            Column("prefecture", String(8), primary_key=True),
+            *(_counter(c) for c in ("applications", "approved", "approved_total")),
+        )
         reviewers = Table(
             f"rm_dashboard_reviewers{suffix}",
             metadata,
@@ -126,6 +137,8 @@ class Dashboard(Projection):
             "fiscal_years": years,
             "aggregates": aggregates,
             "decision_days": decision_days,
+            "statuses": statuses,
+            "prefectures": prefectures,
             "reviewers": reviewers,
             "organisations": organisations_table(metadata, "rm_dashboard", suffix),
         }
@@ -141,6 +154,8 @@ class _DashboardBatch(Batch):
         super().__init__(tables, conn)
         self.applications = self.rows("applications", lookups=("approval_id",))
         self.decision_days = self.rows("decision_days")
+        self.statuses = self.rows("statuses")
+        self.prefectures = self.rows("prefectures")
         self.fiscal_years = self.rows("fiscal_years")
         self.aggregates = self.rows("aggregates")
         self.reviewers = self.rows("reviewers")
@@ -163,11 +178,12 @@ class _DashboardBatch(Batch):
         application_id = text_id(event.originator_id)
         if name == "Drafted":
             lead = organisation(self.organisations, event.organisation_id)
-            self.applications.insert(
+            drafted = self.applications.insert(
                 application_id=application_id,
                 prefecture=lead["prefecture"],
                 status=ApplicationStatus.DRAFT.value,
             )
+            self._count(drafted, 1)
             return
         if name == "ReviewerAssigned":
             self.reviewers.add((event.reviewer_id,), assignments=1)
@@ -206,19 +222,31 @@ class _DashboardBatch(Batch):
             self._update_application(row, values)
 
     def _update_application(self, row: dict[str, Any], values: dict[str, Any]) -> None:
-        """Change an application's row, moving its decision between the histogram's days."""
+        """Change an application's row, moving what it counts for in the kept figures."""
+        changed = {**row, **values}
         self.applications.update((row["application_id"],), **values)
-        before, after = _days_to_decision(row), _days_to_decision({**row, **values})
-        if before != after:
-            self._count_decision(before, -1)
-            self._count_decision(after, 1)
+        if _counted(row) != _counted(changed):
+            self._count(row, -1)
+            self._count(changed, 1)
 
-    def _count_decision(self, days: int | None, delta: int) -> None:
-        if days is None:
-            return
-        counted = self.decision_days.add((days,), decisions=delta)
-        if counted["decisions"] == 0:  # a day no decision took is no row, as a fresh build has
-            self.decision_days.delete((days,))
+    def _count(self, row: dict[str, Any], sign: int) -> None:
+        """Add (``sign`` 1) or take away (-1) what ``row`` counts for in the kept figures.
+
+        A key nothing counts for any more is no row, as a fresh build has it.
+        """
+        status, days, prefecture = _counted(row)
+        _add(self.statuses, (status,), applications=sign)
+        if days is not None:
+            _add(self.decision_days, (days,), decisions=sign)
+        if prefecture is not None:
+            name, approved, approved_total = prefecture
+            _add(
+                self.prefectures,
+                (name,),
+                applications=sign,
+                approved=sign * approved,
+                approved_total=sign * approved_total,
+            )
 
     def _money(self, name: str, event: Any) -> None:
         aggregate_id = text_id(event.originator_id)
@@ -232,10 +260,29 @@ class _DashboardBatch(Batch):
             self.fiscal_years.add((aggregate["fiscal_year"],), **moves)
 
 
-def _days_to_decision(row: dict[str, Any]) -> int | None:
-    """Days from the first submission to the decision, once both are known."""
+NO_PREFECTURE = ""
+"""The key under which applications of a lead organisation without a prefecture are counted."""
+
+
+def _counted(row: dict[str, Any]) -> tuple[str, int | None, tuple[str, int, int] | None]:
+    """What an application's row counts for: its status, its days to decision (once decided)
+    and, once submitted, its prefecture with whether its approval is in force and its total."""
     submitted, decided = row["submitted_on"], row["decided_on"]
-    return None if submitted is None or decided is None else (decided - submitted).days
+    days = None if submitted is None or decided is None else (decided - submitted).days
+    if submitted is None:
+        return row["status"], days, None
+    in_force = (
+        row["status"] == ApplicationStatus.APPROVED.value and row["approval_status"] == "in_force"
+    )
+    figures = (1, row["decided_total"] or 0) if in_force else (0, 0)
+    return row["status"], days, (row["prefecture"] or NO_PREFECTURE, *figures)
+
+
+def _add(counters: Rows, key: tuple[Any, ...], **deltas: int) -> None:
+    """Add ``deltas`` to a row of counters whose first counter says whether it counts at all."""
+    counted = counters.add(key, **deltas)
+    if counted[next(iter(deltas))] == 0:
+        counters.delete(key)
 
 
 def _moves(name: str, event: Any, appropriated_before: int) -> dict[str, int]:
@@ -280,9 +327,9 @@ def dashboard(conn: Connection) -> dict[str, Any]:
 
 
 def _by_status(conn: Connection) -> dict[str, int]:
-    rows = _TABLES["applications"]
+    statuses = _TABLES["statuses"]
     counts = dict.fromkeys((s.value for s in ApplicationStatus), 0)
-    query = select(rows.c.status, func.count()).group_by(rows.c.status)
+    query = select(statuses.c.status, statuses.c.applications)
     counts.update({status: int(n) for status, n in conn.execute(query)})
     return counts
 
@@ -298,23 +345,10 @@ def _fiscal_years(conn: Connection) -> list[dict[str, Any]]:
 
 
 def _prefectures(conn: Connection) -> list[dict[str, Any]]:
-    rows = _TABLES["applications"]
-    in_force = and_(
-        rows.c.status == ApplicationStatus.APPROVED.value, rows.c.approval_status == "in_force"
-    )
-    query = (
-        select(
-            rows.c.prefecture,
-            func.count().label("applications"),
-            func.sum(case((in_force, 1), else_=0)).label("approved"),
-            func.sum(case((in_force, rows.c.decided_total), else_=0)).label("approved_total"),
-        )
-        .where(rows.c.submitted_on.is_not(None))
-        .group_by(rows.c.prefecture)
-    )
+    prefectures = _TABLES["prefectures"]
     result = [
-        {key: int(value) if key != "prefecture" else value for key, value in row._mapping.items()}
-        for row in conn.execute(query)
+        {**row._mapping, "prefecture": row.prefecture or None}
+        for row in conn.execute(select(prefectures))
     ]
     return sorted(result, key=lambda r: (r["prefecture"] is None, r["prefecture"] or ""))
 
