@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -140,6 +141,27 @@ def test_shadow_tables_that_will_not_drop_never_hide_why_the_rebuild_failed(
 
     with pytest.raises(ValueError, match="cannot apply a payment"):
         rebuild_all(runners, batch_size=10)
+
+
+def test_shadow_tables_that_will_not_drop_go_with_their_connection_not_back_to_the_pool(
+    engine: SubsidyEngine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    approval_id = World.build(engine).approved()
+    engine.record_advance(FINANCE, approval_id, 2024, amount=600_000, paid_on=date(2024, 6, 3))
+    db = read_models(f"sqlite:///{tmp_path / 'read-models.db'}")
+    runners = [catch_up(engine, db, AuditLog()), runner_for(engine, db, RefusingLedger())]
+    monkeypatch.setattr(MetaData, "drop_all", lambda *_, **__: _refuse())
+
+    with pytest.raises(ValueError, match="cannot apply a payment"):
+        rebuild_all(runners, batch_size=10)
+
+    with db.connect() as conn:  # the pool's next connection
+        temporary = conn.exec_driver_sql("SELECT name FROM sqlite_temp_master").scalars().all()
+    assert temporary == []
+
+
+def _refuse() -> None:
+    raise RuntimeError("the database went away")
 
 
 def test_overlapping_rebuilds_resume_the_collector_when_the_last_one_ends() -> None:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 from sqlalchemy import Connection, MetaData, Table, delete, insert, select
+from sqlalchemy.pool import StaticPool
 
 from subsidy.projections import tracking
 from subsidy.projections.base import Projection
@@ -179,7 +180,9 @@ def rebuild_all(
 def _drop_shadows(conn: Connection, metadata: MetaData) -> None:
     """Drop the shadow tables; a failure here is logged, never raised over the rebuild's own.
 
-    They are temporary tables, so the database drops them with the session in any case.
+    They are temporary tables, so they end with the session: when the drop fails the
+    connection is invalidated rather than handed back to the pool with them still in it
+    (except a single static connection, which holds an in-memory database and its tables).
     """
     try:
         if conn.in_transaction():  # the rebuild failed inside one: end it first
@@ -188,6 +191,8 @@ def _drop_shadows(conn: Connection, metadata: MetaData) -> None:
             metadata.drop_all(conn)
     except Exception as error:
         _log.warning("rebuild.shadows_not_dropped", reason=str(error))
+        if not isinstance(conn.engine.pool, StaticPool):
+            conn.invalidate()
 
 
 @contextmanager
