@@ -133,11 +133,7 @@ def test_shadow_tables_that_will_not_drop_never_hide_why_the_rebuild_failed(
     engine.record_advance(FINANCE, approval_id, 2024, amount=600_000, paid_on=date(2024, 6, 3))
     db = read_models("memory://")
     runners = [catch_up(engine, db, AuditLog()), runner_for(engine, db, RefusingLedger())]
-
-    def drop_fails(*_: Any, **__: Any) -> None:
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(MetaData, "drop_all", drop_fails)
+    monkeypatch.setattr(MetaData, "drop_all", _refuse)
 
     with pytest.raises(ValueError, match="cannot apply a payment"):
         rebuild_all(runners, batch_size=10)
@@ -150,7 +146,7 @@ def test_shadow_tables_that_will_not_drop_go_with_their_connection_not_back_to_t
     engine.record_advance(FINANCE, approval_id, 2024, amount=600_000, paid_on=date(2024, 6, 3))
     db = read_models(f"sqlite:///{tmp_path / 'read-models.db'}")
     runners = [catch_up(engine, db, AuditLog()), runner_for(engine, db, RefusingLedger())]
-    monkeypatch.setattr(MetaData, "drop_all", lambda *_, **__: _refuse())
+    monkeypatch.setattr(MetaData, "drop_all", _refuse)
 
     with pytest.raises(ValueError, match="cannot apply a payment"):
         rebuild_all(runners, batch_size=10)
@@ -160,7 +156,7 @@ def test_shadow_tables_that_will_not_drop_go_with_their_connection_not_back_to_t
     assert temporary == []
 
 
-def _refuse() -> None:
+def _refuse(*_: Any, **__: Any) -> None:
     raise RuntimeError("the database went away")
 
 
