@@ -126,20 +126,7 @@ def test_a_rebuild_that_fails_leaves_the_live_tables_as_they_were(
     assert gc.isenabled()  # paused for the rebuild only
 
 
-def test_shadow_tables_that_will_not_drop_never_hide_why_the_rebuild_failed(
-    engine: SubsidyEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    approval_id = World.build(engine).approved()
-    engine.record_advance(FINANCE, approval_id, 2024, amount=600_000, paid_on=date(2024, 6, 3))
-    db = read_models("memory://")
-    runners = [catch_up(engine, db, AuditLog()), runner_for(engine, db, RefusingLedger())]
-    monkeypatch.setattr(MetaData, "drop_all", _refuse)
-
-    with pytest.raises(ValueError, match="cannot apply a payment"):
-        rebuild_all(runners, batch_size=10)
-
-
-def test_shadow_tables_that_will_not_drop_go_with_their_connection_not_back_to_the_pool(
+def test_shadow_tables_that_will_not_drop_neither_hide_the_error_nor_go_back_to_the_pool(
     engine: SubsidyEngine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     approval_id = World.build(engine).approved()
